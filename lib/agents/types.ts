@@ -1,0 +1,14 @@
+/** An agent as configured in the roster (AGENTS_FILE or built in). */
+export type AgentProfile = {
+  id: string;
+  name: string;
+  description: string;
+  systemPrompt: string;
+  /** Model name as the gateway knows it; the upstream default when absent. */
+  model?: string;
+  maxOutputTokens?: number;
+  temperature?: number;
+};
+
+/** What the browser may see of an agent: no prompt. */
+export type PublicAgent = Pick<AgentProfile, "id" | "name" | "description" | "model">;

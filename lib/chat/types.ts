@@ -1,0 +1,35 @@
+import type { PublicAgent } from "../agents/types";
+import type {
+  CancelProcessingResult,
+  Conversation,
+  ConversationSummary,
+  InProgressRun,
+  SendMessagePayload,
+  SendMessageResult,
+  Visibility,
+} from "../protocol";
+
+export type ConversationWithShare = ConversationSummary & { shareUrl: string | null };
+
+/**
+ * Everything a user can do with conversations, used alike by route handlers,
+ * Socket.IO handlers and server-rendered pages. Failures are AppErrors.
+ */
+export interface ChatService {
+  listAgents(): PublicAgent[];
+  listConversations(input: { userId: string }): Promise<ConversationSummary[]>;
+  getConversation(input: { userId: string; conversationId: string }): Promise<Conversation>;
+  getSharedConversation(input: { shareId: string }): Promise<Conversation>;
+  createConversation(input: { userId: string; title?: string; agentIds?: string[] }): Promise<ConversationSummary>;
+  updateConversation(input: {
+    userId: string;
+    conversationId: string;
+    title?: string;
+    visibility?: Visibility;
+  }): Promise<ConversationWithShare>;
+  deleteConversation(input: { userId: string; conversationId: string }): Promise<void>;
+  sendMessage(input: { userId: string } & SendMessagePayload): Promise<SendMessageResult>;
+  cancel(input: { userId: string; conversationId: string; messageId?: string }): Promise<CancelProcessingResult>;
+  /** Runs of the conversation still streaming on this server, with their text so far. */
+  inProgress(conversationId: string): InProgressRun[];
+}

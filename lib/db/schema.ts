@@ -1,0 +1,74 @@
+import { sql } from "drizzle-orm";
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import type {
+  ErrorInfo,
+  FinishReason,
+  MessageRole,
+  MessageStatus,
+  Usage,
+  Visibility,
+} from "../protocol/schemas";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  createdAt: createdAt(),
+});
+export type UserRow = typeof users.$inferSelect;
+
+export const conversations = pgTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    visibility: text("visibility").$type<Visibility>().notNull().default("private"),
+    shareId: text("share_id").unique(),
+    agentIds: jsonb("agent_ids").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index("conversations_owner_updated_idx").on(table.ownerId, table.updatedAt)],
+);
+export type ConversationRow = typeof conversations.$inferSelect;
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    /** Insertion order; rows written in one transaction share created_at. */
+    position: bigserial("position", { mode: "number" }).notNull(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    role: text("role").$type<MessageRole>().notNull(),
+    /** The user who wrote a user message; idempotent sends are keyed on it. */
+    authorId: text("author_id"),
+    clientMessageId: text("client_message_id"),
+    /** For an agent's answer: the user message it answers. */
+    replyToId: text("reply_to_id"),
+    agentId: text("agent_id"),
+    model: text("model"),
+    text: text("text").notNull().default(""),
+    status: text("status").$type<MessageStatus>().notNull(),
+    finishReason: text("finish_reason").$type<FinishReason>(),
+    error: jsonb("error").$type<ErrorInfo>(),
+    usage: jsonb("usage").$type<Usage>(),
+    firstTokenMs: integer("first_token_ms"),
+    totalMs: integer("total_ms"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index("messages_conversation_position_idx").on(table.conversationId, table.position),
+    uniqueIndex("messages_author_client_message_idx").on(table.authorId, table.clientMessageId),
+    index("messages_reply_to_idx").on(table.replyToId),
+    index("messages_status_idx").on(table.status),
+  ],
+);
+export type MessageRow = typeof messages.$inferSelect;
+export type NewMessageRow = typeof messages.$inferInsert;

@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+const url = (protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+    );
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .optional()
+    .transform((value) => value ?? fallback);
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, "must be a port number")
+      .transform(Number)
+      .refine((port) => port <= 65535, "must be a port number")
+      .default(3000),
+  ),
+  HOST: z.preprocess(emptyAsUndefined, z.string().trim().min(1).default("0.0.0.0")),
+  LLM_BASE_URL: z.preprocess(emptyAsUndefined, url(["http:", "https:"]).optional()),
+  LLM_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  LLM_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
+  LLM_FIRST_TOKEN_TIMEOUT_MS: z.preprocess(emptyAsUndefined, positiveInt(120_000)),
+  LLM_CHUNK_TIMEOUT_MS: z.preprocess(emptyAsUndefined, positiveInt(30_000)),
+  LLM_MAX_RETRIES: z.preprocess(emptyAsUndefined, positiveInt(3)),
+  LLM_STREAMING: z.preprocess(emptyAsUndefined, z.enum(["auto", "true", "false"]).default("auto")),
+  OLLAMA_BASE_URL: z.preprocess(emptyAsUndefined, url(["http:", "https:"]).default("http://localhost:11434")),
+  STREAM_COALESCE_MS: z.preprocess(emptyAsUndefined, positiveInt(0)),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, url(["postgres:", "postgresql:"]).optional()),
+  DATA_DIR: z.preprocess(emptyAsUndefined, z.string().trim().min(1).default("./.data")),
+  REDIS_URL: z.preprocess(emptyAsUndefined, url(["redis:", "rediss:"]).optional()),
+  SESSION_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(32, "must be at least 32 characters").optional(),
+  ),
+  AGENTS_FILE: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ),
+  SHUTDOWN_GRACE_MS: z.preprocess(emptyAsUndefined, positiveInt(10_000)),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  override readonly name = "EnvError";
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid environment variable ${variable}: ${reason}`);
+  }
+}
+
+/** Parses the environment; throws an EnvError naming the first bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new EnvError(String(issue?.path[0] ?? "environment"), issue?.message ?? "invalid");
+}

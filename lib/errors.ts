@@ -1,0 +1,85 @@
+export type ErrorType =
+  | "bad_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "payload_too_large"
+  | "rate_limit"
+  | "upstream"
+  | "unavailable"
+  | "timeout"
+  | "internal";
+
+export type Surface = "api" | "socket" | "conversation" | "message" | "chat" | "model" | "database";
+
+export type ErrorCode = `${ErrorType}:${Surface}`;
+
+const statusByType: Record<ErrorType, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limit: 429,
+  upstream: 502,
+  unavailable: 503,
+  timeout: 504,
+  internal: 500,
+};
+
+/** An error whose code decides the HTTP status and whether its message may reach the user. */
+export class AppError extends Error {
+  override readonly name = "AppError";
+  readonly type: ErrorType;
+  readonly surface: Surface;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    const [type, surface] = code.split(":") as [ErrorType, Surface];
+    this.type = type;
+    this.surface = surface;
+  }
+
+  get status(): number {
+    return statusByType[this.type];
+  }
+
+  /** Internal errors never show their details to the user. */
+  get publicMessage(): string {
+    return this.type === "internal" ? "Something went wrong on our side." : this.message;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.publicMessage };
+  }
+
+  toResponse(): Response {
+    return Response.json({ error: this.toJSON() }, { status: this.status });
+  }
+}
+
+/**
+ * Route handlers are bundled by Next while the services they call are loaded by
+ * server.ts, so an AppError may come from another copy of this class: recognise
+ * it by shape, not by prototype.
+ */
+export function isAppError(error: unknown): error is AppError {
+  return (
+    error instanceof Error &&
+    error.name === "AppError" &&
+    typeof (error as Partial<AppError>).code === "string" &&
+    (error as AppError).code.includes(":")
+  );
+}
+
+export function toAppError(error: unknown, fallback: ErrorCode = "internal:api"): AppError {
+  if (error instanceof AppError) return error;
+  if (isAppError(error)) return new AppError(error.code, error.message, { cause: error });
+  return new AppError(fallback, "Unexpected error", { cause: error });
+}

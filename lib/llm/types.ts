@@ -1,0 +1,92 @@
+import type { FinishReason, RunStatus, Usage } from "../protocol";
+
+export type ChatTurn = { role: "user" | "assistant"; content: string };
+
+export type ModelInfo = { id: string; ownedBy?: string };
+
+export type LlmClientKind = "gateway" | "ollama" | "demo";
+
+export type StatusReport = {
+  status: RunStatus;
+  detail: string;
+  attempt?: number;
+  retryInMs?: number;
+};
+
+export type StreamRequest = {
+  modelId: string;
+  system: string;
+  messages: ChatTurn[];
+  maxOutputTokens?: number;
+  temperature?: number;
+  /** Aborting ends the run at once and closes the upstream request. */
+  abortSignal: AbortSignal;
+  /** Called once per upstream text delta, in order, never with an empty string. */
+  onDelta: (delta: string) => void;
+  /** What the run is waiting on: rate limits, retries, simulated streaming. */
+  onStatus?: (report: StatusReport) => void;
+};
+
+export type StreamResult = {
+  /** Exactly the concatenation of every delta passed to onDelta. */
+  text: string;
+  /** `cancelled` when the caller's abortSignal ended the run. */
+  finishReason: FinishReason;
+  usage: Usage;
+  firstTokenMs: number | null;
+  totalMs: number;
+  /** True when the answer came whole and was streamed by simulation. */
+  simulated: boolean;
+};
+
+export type LlmErrorCode =
+  | "model_not_found"
+  | "rate_limited"
+  | "upstream_error"
+  | "upstream_unreachable"
+  | "connection_lost"
+  | "first_token_timeout"
+  | "stalled"
+  | "bad_request"
+  | "unauthorized"
+  | "empty_answer";
+
+/** Every failure of a model call, with what the user may read and whether a retry could help. */
+export class LlmError extends Error {
+  override readonly name = "LlmError";
+  readonly code: LlmErrorCode;
+  readonly retryable: boolean;
+  readonly status: number | undefined;
+  /** The text received before the failure. */
+  readonly partialText: string;
+
+  constructor(init: {
+    code: LlmErrorCode;
+    message: string;
+    retryable: boolean;
+    status?: number;
+    partialText?: string;
+    cause?: unknown;
+  }) {
+    super(init.message, { cause: init.cause });
+    this.code = init.code;
+    this.retryable = init.retryable;
+    this.status = init.status;
+    this.partialText = init.partialText ?? "";
+  }
+}
+
+export type UpstreamHealth = { ok: boolean; kind: LlmClientKind; label: string; detail?: string };
+
+/** The one door to a language model; agents depend on this, never on a provider. */
+export interface LlmClient {
+  readonly kind: LlmClientKind;
+  /** One line for logs and the UI, never holding a secret, e.g. "Demo model (offline)". */
+  readonly label: string;
+  /** LLM_MODEL when set, else the first model the upstream lists. */
+  defaultModel(): Promise<string>;
+  listModels(): Promise<ModelInfo[]>;
+  /** Streams one answer; rejects with an LlmError on any failure except the caller's abort. */
+  stream(request: StreamRequest): Promise<StreamResult>;
+  health(): Promise<UpstreamHealth>;
+}

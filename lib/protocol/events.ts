@@ -1,0 +1,196 @@
+import { z } from "zod";
+import {
+  agentIdsSchema,
+  type conversationSchema,
+  finishReasonSchema,
+  idSchema,
+  messageSchema,
+  messageTextSchema,
+  runErrorSchema,
+  usageSchema,
+} from "./schemas";
+
+/* ---------- client → server ---------- */
+
+export const joinConversationSchema = z.union([
+  z.object({ conversationId: idSchema }).strict(),
+  z.object({ shareId: idSchema }).strict(),
+]);
+export type JoinConversationPayload = z.infer<typeof joinConversationSchema>;
+
+export const leaveConversationSchema = z.object({ conversationId: idSchema });
+export type LeaveConversationPayload = z.infer<typeof leaveConversationSchema>;
+
+export const sendMessageSchema = z.object({
+  conversationId: idSchema.optional(),
+  text: messageTextSchema,
+  agentIds: agentIdsSchema.optional(),
+  clientMessageId: idSchema,
+});
+export type SendMessagePayload = z.infer<typeof sendMessageSchema>;
+
+export const cancelProcessingSchema = z.object({
+  conversationId: idSchema,
+  messageId: idSchema.optional(),
+});
+export type CancelProcessingPayload = z.infer<typeof cancelProcessingSchema>;
+
+/* ---------- acknowledgements ---------- */
+
+export const inProgressRunSchema = z.object({
+  messageId: z.string(),
+  agentId: z.string(),
+  seq: z.number().int().nonnegative(),
+  text: z.string(),
+});
+export type InProgressRun = z.infer<typeof inProgressRunSchema>;
+
+export const runRefSchema = z.object({ messageId: z.string(), agentId: z.string() });
+export type RunRef = z.infer<typeof runRefSchema>;
+
+export type AckError = { ok: false; error: { code: string; message: string } };
+export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
+
+export type JoinConversationResult = {
+  conversation: Pick<z.infer<typeof conversationSchema>, "id" | "title" | "visibility" | "messages">;
+  inProgress: InProgressRun[];
+};
+export type SendMessageResult = { conversationId: string; userMessageId: string; runs: RunRef[] };
+export type CancelProcessingResult = { cancelled: string[] };
+
+/* ---------- server → client ---------- */
+
+export const messageCreatedSchema = z.object({
+  conversationId: z.string(),
+  message: messageSchema.pick({ id: true, role: true, text: true, createdAt: true }),
+});
+export type MessageCreatedEvent = z.infer<typeof messageCreatedSchema>;
+
+export const agentProcessingStartedSchema = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  agentId: z.string(),
+  agentName: z.string(),
+  model: z.string(),
+  seq: z.literal(0),
+  ts: z.number(),
+});
+export type AgentProcessingStartedEvent = z.infer<typeof agentProcessingStartedSchema>;
+
+export const agentProcessingUpdateSchema = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  agentId: z.string(),
+  seq: z.number().int().positive(),
+  delta: z.string(),
+  textLength: z.number().int().nonnegative(),
+  tokenCount: z.number().int().nonnegative(),
+  progress: z.number().min(0).lt(1),
+  etaMs: z.number().nonnegative().nullable(),
+  ts: z.number(),
+});
+export type AgentProcessingUpdateEvent = z.infer<typeof agentProcessingUpdateSchema>;
+
+export const agentProcessingCompleteSchema = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  agentId: z.string(),
+  seq: z.number().int().positive(),
+  text: z.string(),
+  finishReason: finishReasonSchema,
+  usage: usageSchema,
+  timing: z.object({ firstTokenMs: z.number().nullable(), totalMs: z.number() }),
+  ts: z.number(),
+});
+export type AgentProcessingCompleteEvent = z.infer<typeof agentProcessingCompleteSchema>;
+
+export const agentProcessingErrorSchema = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  agentId: z.string(),
+  seq: z.number().int().positive(),
+  error: runErrorSchema,
+  partialText: z.string(),
+  ts: z.number(),
+});
+export type AgentProcessingErrorEvent = z.infer<typeof agentProcessingErrorSchema>;
+
+export const runStatusSchema = z.enum([
+  "queued",
+  "waiting_for_model",
+  "rate_limited",
+  "retrying",
+  "simulating_stream",
+]);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+export const agentProcessingStatusSchema = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  agentId: z.string(),
+  status: runStatusSchema,
+  detail: z.string(),
+  attempt: z.number().int().positive().optional(),
+  retryInMs: z.number().nonnegative().optional(),
+  ts: z.number(),
+});
+export type AgentProcessingStatusEvent = z.infer<typeof agentProcessingStatusSchema>;
+
+export const agentMessageSchema = z.object({
+  conversationId: z.string(),
+  message: z.object({
+    id: z.string(),
+    role: z.literal("assistant"),
+    agentId: z.string(),
+    text: z.string(),
+    createdAt: z.string(),
+  }),
+});
+export type AgentMessageEvent = z.infer<typeof agentMessageSchema>;
+
+/* ---------- Socket.IO typings ---------- */
+
+export type AckCallback<T extends object = object> = (response: Ack<T>) => void;
+
+export interface ClientToServerEvents {
+  join_conversation: (payload: JoinConversationPayload, ack: AckCallback<JoinConversationResult>) => void;
+  leave_conversation: (payload: LeaveConversationPayload, ack: AckCallback) => void;
+  send_message: (payload: SendMessagePayload, ack: AckCallback<SendMessageResult>) => void;
+  cancel_processing: (payload: CancelProcessingPayload, ack: AckCallback<CancelProcessingResult>) => void;
+}
+
+export interface ServerToClientEvents {
+  message_created: (event: MessageCreatedEvent) => void;
+  agent_processing_started: (event: AgentProcessingStartedEvent) => void;
+  agent_processing_update: (event: AgentProcessingUpdateEvent) => void;
+  agent_processing_complete: (event: AgentProcessingCompleteEvent) => void;
+  agent_processing_error: (event: AgentProcessingErrorEvent) => void;
+  agent_processing_status: (event: AgentProcessingStatusEvent) => void;
+  agent_message: (event: AgentMessageEvent) => void;
+}
+
+// biome-ignore lint/suspicious/noEmptyInterface: filled in when replicas talk to each other
+export interface InterServerEvents {}
+
+export interface SocketData {
+  userId: string;
+}
+
+export const clientEvents = [
+  "join_conversation",
+  "leave_conversation",
+  "send_message",
+  "cancel_processing",
+] as const satisfies readonly (keyof ClientToServerEvents)[];
+
+export const serverEvents = [
+  "message_created",
+  "agent_processing_started",
+  "agent_processing_update",
+  "agent_processing_complete",
+  "agent_processing_error",
+  "agent_processing_status",
+  "agent_message",
+] as const satisfies readonly (keyof ServerToClientEvents)[];
+
+export const roomForConversation = (conversationId: string) => `conversation:${conversationId}`;

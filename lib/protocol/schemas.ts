@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+/** Limits shared by the browser (to refuse early) and the server (to enforce). */
+export const limits = {
+  messageTextMax: 32_000,
+  titleMax: 200,
+  agentsPerMessageMax: 8,
+  idMax: 128,
+} as const;
+
+export const idSchema = z.string().trim().min(1).max(limits.idMax);
+
+export const messageRoleSchema = z.enum(["user", "assistant"]);
+export type MessageRole = z.infer<typeof messageRoleSchema>;
+
+export const messageStatusSchema = z.enum([
+  "queued",
+  "streaming",
+  "complete",
+  "cancelled",
+  "error",
+  "interrupted",
+]);
+export type MessageStatus = z.infer<typeof messageStatusSchema>;
+
+export const visibilitySchema = z.enum(["private", "public"]);
+export type Visibility = z.infer<typeof visibilitySchema>;
+
+export const finishReasonSchema = z.enum(["stop", "length", "cancelled"]);
+export type FinishReason = z.infer<typeof finishReasonSchema>;
+
+export const usageSchema = z.object({
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+  totalTokens: z.number().int().nonnegative().optional(),
+});
+export type Usage = z.infer<typeof usageSchema>;
+
+export const errorInfoSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+});
+export type ErrorInfo = z.infer<typeof errorInfoSchema>;
+
+export const runErrorSchema = errorInfoSchema.extend({ retryable: z.boolean() });
+export type RunError = z.infer<typeof runErrorSchema>;
+
+export const messageSchema = z.object({
+  id: z.string(),
+  role: messageRoleSchema,
+  agentId: z.string().nullable().optional(),
+  text: z.string(),
+  status: messageStatusSchema,
+  createdAt: z.string(),
+  error: errorInfoSchema.nullable().optional(),
+});
+/** A stored message as the browser sees it. */
+export type Message = z.infer<typeof messageSchema>;
+
+export const conversationSummarySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  visibility: visibilitySchema,
+  shareId: z.string().nullable(),
+  agentIds: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
+
+export const conversationSchema = conversationSummarySchema.extend({
+  messages: z.array(messageSchema),
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
+export const messageTextSchema = z
+  .string()
+  .max(limits.messageTextMax, `A message may hold at most ${limits.messageTextMax} characters`)
+  .refine((text) => text.trim().length > 0, "A message needs some text");
+
+export const agentIdsSchema = z.array(idSchema).min(1).max(limits.agentsPerMessageMax);
+
+export const titleSchema = z.string().trim().min(1).max(limits.titleMax);

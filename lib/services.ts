@@ -1,0 +1,34 @@
+import type { ChatService } from "./chat/types";
+import type { Env } from "./env";
+import type { LlmClient } from "./llm/types";
+import type { Logger } from "./logger";
+
+/** Process-wide services, built once by server.ts. */
+export type Services = {
+  env: Env;
+  logger: Logger;
+  llm: LlmClient;
+  chat: ChatService;
+  sessionSecret: string;
+  /** False once the process has begun draining. */
+  isAccepting(): boolean;
+  /** True when the database answers. */
+  checkDatabase(): Promise<boolean>;
+};
+
+// server.ts loads lib/ as plain Node modules while Next bundles route handlers
+// and pages separately; both reach the same instances through globalThis.
+const key = Symbol.for("switchboard.services");
+type Holder = { [key]?: Services };
+
+export function setServices(services: Services): void {
+  (globalThis as Holder)[key] = services;
+}
+
+export function getServices(): Services {
+  const services = (globalThis as Holder)[key];
+  if (!services) {
+    throw new Error("Switchboard services are not initialised: start the app through server.ts");
+  }
+  return services;
+}
