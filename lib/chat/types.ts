@@ -4,10 +4,13 @@ import type {
   Conversation,
   ConversationSummary,
   InProgressRun,
+  JoinConversationResult,
   SendMessagePayload,
   SendMessageResult,
   Visibility,
 } from "../protocol";
+
+export type OpenTarget = { conversationId: string } | { shareId: string };
 
 export type ConversationWithShare = ConversationSummary & { shareUrl: string | null };
 
@@ -20,7 +23,11 @@ export interface ChatService {
   listConversations(input: { userId: string }): Promise<ConversationSummary[]>;
   getConversation(input: { userId: string; conversationId: string }): Promise<Conversation>;
   getSharedConversation(input: { shareId: string }): Promise<Conversation>;
-  createConversation(input: { userId: string; title?: string; agentIds?: string[] }): Promise<ConversationSummary>;
+  createConversation(input: {
+    userId: string;
+    title?: string;
+    agentIds?: string[];
+  }): Promise<ConversationSummary>;
   updateConversation(input: {
     userId: string;
     conversationId: string;
@@ -29,7 +36,17 @@ export interface ChatService {
   }): Promise<ConversationWithShare>;
   deleteConversation(input: { userId: string; conversationId: string }): Promise<void>;
   sendMessage(input: { userId: string } & SendMessagePayload): Promise<SendMessageResult>;
-  cancel(input: { userId: string; conversationId: string; messageId?: string }): Promise<CancelProcessingResult>;
+  cancel(input: {
+    userId: string;
+    conversationId: string;
+    messageId?: string;
+  }): Promise<CancelProcessingResult>;
   /** Runs of the conversation still streaming on this server, with their text so far. */
   inProgress(conversationId: string): InProgressRun[];
+  /** Checks access, subscribes (via the callback), and returns what a joining client needs. */
+  openConversation(input: {
+    userId: string;
+    target: OpenTarget;
+    subscribe(conversationId: string): void;
+  }): Promise<JoinConversationResult>;
 }

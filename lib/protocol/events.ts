@@ -86,7 +86,7 @@ export const agentProcessingUpdateSchema = z.object({
   textLength: z.number().int().nonnegative(),
   tokenCount: z.number().int().nonnegative(),
   progress: z.number().min(0).lt(1),
-  etaMs: z.number().nonnegative().nullable(),
+  etaMs: z.number().nonnegative(),
   ts: z.number(),
 });
 export type AgentProcessingUpdateEvent = z.infer<typeof agentProcessingUpdateSchema>;

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { agentIdsSchema, idSchema, messageTextSchema, titleSchema, visibilitySchema } from "@/lib/protocol";
+
+export const createConversationSchema = z.object({
+  title: titleSchema.optional(),
+  agentIds: agentIdsSchema.optional(),
+});
+
+export const updateConversationSchema = z
+  .object({ title: titleSchema.optional(), visibility: visibilitySchema.optional() })
+  .refine(
+    (body) => body.title !== undefined || body.visibility !== undefined,
+    "Give a title or a visibility",
+  );
+
+export const postMessageSchema = z.object({
+  text: messageTextSchema,
+  agentIds: agentIdsSchema.optional(),
+  clientMessageId: idSchema.optional(),
+});
+
+export const cancelSchema = z.object({ messageId: idSchema.optional() });
+
+export type ConversationContext = { params: Promise<{ id: string }> };

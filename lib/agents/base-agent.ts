@@ -1,0 +1,149 @@
+import type { RunOutcome } from "../db/queries";
+import { type ChatTurn, type LlmClient, LlmError, type StreamResult } from "../llm/types";
+import type { Logger } from "../logger";
+import type { RunError } from "../protocol";
+import type { AnswerLengthModel } from "./progress";
+import type { Run } from "./run";
+import type { AgentProfile } from "./types";
+
+export type AgentStore = {
+  markRunStreamingById(input: { id: string; model: string }): Promise<void>;
+  finishRunById(outcome: RunOutcome): Promise<void>;
+};
+
+export type AgentDeps = {
+  llm: LlmClient;
+  store: AgentStore;
+  lengths: AnswerLengthModel;
+  logger: Logger;
+};
+
+const interruptedError: RunError = {
+  code: "interrupted",
+  message: "The server stopped before this answer finished.",
+  retryable: true,
+};
+
+/** An agent of the roster: turns one run into a streamed, stored answer. */
+export class BaseAgent {
+  constructor(
+    readonly profile: AgentProfile,
+    private readonly deps: AgentDeps,
+  ) {}
+
+  /**
+   * Announces the run before the model is called, streams each delta to the
+   * room, stores the answer (partial text included on failure or cancel) and
+   * only then sends the terminal event, so whoever reacts to it reads the
+   * stored text.
+   */
+  async respond(run: Run, history: ChatTurn[]): Promise<void> {
+    const model = this.profile.model ?? (await this.deps.llm.defaultModel().catch(() => null));
+    run.start(model ?? "unavailable");
+    if (!model) {
+      await this.finishWithError(run, "unavailable", {
+        code: "upstream_unreachable",
+        message: `The language model service (${this.deps.llm.label}) is not reachable.`,
+        retryable: true,
+      });
+      return;
+    }
+    try {
+      await this.deps.store.markRunStreamingById({ id: run.messageId, model });
+      const result = run.signal.aborted ? cancelledBeforeStart() : await this.stream(run, model, history);
+      await this.finish(run, model, result);
+    } catch (error) {
+      await this.finishWithError(run, model, toRunError(error), error);
+    }
+  }
+
+  private stream(run: Run, model: string, history: ChatTurn[]): Promise<StreamResult> {
+    return this.deps.llm.stream({
+      modelId: model,
+      system: this.profile.systemPrompt,
+      messages: history,
+      maxOutputTokens: this.profile.maxOutputTokens,
+      temperature: this.profile.temperature,
+      abortSignal: run.signal,
+      onDelta: (delta) => run.delta(delta),
+      onStatus: (report) => run.status(report),
+    });
+  }
+
+  private async finish(run: Run, model: string, result: StreamResult): Promise<void> {
+    const timing = run.timing();
+    const text = run.text;
+    if (result.finishReason === "cancelled" && run.abortReason === "shutdown") {
+      await this.finishWithError(run, model, interruptedError);
+      return;
+    }
+    const cancelled = result.finishReason === "cancelled";
+    await this.store(run, {
+      id: run.messageId,
+      text,
+      status: cancelled ? "cancelled" : "complete",
+      finishReason: result.finishReason,
+      usage: result.usage,
+      ...timing,
+    });
+    run.complete({ text, finishReason: result.finishReason, usage: result.usage });
+    if (!cancelled) this.deps.lengths.record(this.profile.id, text.length);
+    this.deps.logger.info(
+      {
+        ...logFields(run, model),
+        ...timing,
+        outcome: cancelled ? "cancelled" : "complete",
+        chars: text.length,
+        usage: result.usage,
+        simulated: result.simulated,
+      },
+      "run finished",
+    );
+  }
+
+  private async finishWithError(run: Run, model: string, error: RunError, cause?: unknown): Promise<void> {
+    const timing = run.timing();
+    const status = error.code === "interrupted" ? "interrupted" : "error";
+    await this.store(run, {
+      id: run.messageId,
+      text: run.text,
+      status,
+      error: { code: error.code, message: error.message },
+      ...timing,
+    });
+    run.fail(error);
+    this.deps.logger.warn(
+      { ...logFields(run, model), ...timing, outcome: status, error: error.code, err: cause },
+      "run finished",
+    );
+  }
+
+  private async store(run: Run, outcome: RunOutcome): Promise<void> {
+    try {
+      await this.deps.store.finishRunById(outcome);
+    } catch (error) {
+      // The viewers still get their terminal event; the row stays as it was.
+      this.deps.logger.error({ ...logFields(run), err: error }, "could not store the answer");
+    }
+  }
+}
+
+function cancelledBeforeStart(): StreamResult {
+  return { text: "", finishReason: "cancelled", usage: {}, firstTokenMs: null, totalMs: 0, simulated: false };
+}
+
+function toRunError(error: unknown): RunError {
+  if (error instanceof LlmError) {
+    return { code: error.code, message: error.message, retryable: error.retryable };
+  }
+  return { code: "internal", message: "The answer failed because of an error on our side.", retryable: true };
+}
+
+function logFields(run: Run, model?: string) {
+  return {
+    conversationId: run.conversationId,
+    messageId: run.messageId,
+    agentId: run.agentId,
+    model,
+  };
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import type { AgentProfile, PublicAgent } from "./types";
+
+const agentProfileSchema = z.object({
+  id: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "ids are lowercase letters, digits, - and _"),
+  name: z.string().trim().min(1).max(80),
+  description: z.string().trim().max(300).default(""),
+  systemPrompt: z.string().trim().min(1),
+  model: z.string().trim().min(1).optional(),
+  maxOutputTokens: z.number().int().positive().max(200_000).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+});
+
+// A bare array is accepted as shorthand for { agents: [...] }; normalising
+// first keeps error paths precise ("agents.0.systemPrompt").
+const rosterFileSchema = z
+  .preprocess(
+    (value) => (Array.isArray(value) ? { agents: value } : value),
+    z.object({ agents: z.array(agentProfileSchema) }),
+  )
+  .transform((value) => value.agents)
+  .refine((agents) => agents.length > 0, "the roster needs at least one agent")
+  .refine((agents) => new Set(agents.map((a) => a.id)).size === agents.length, "agent ids must be unique");
+
+export const builtInAgents: AgentProfile[] = [
+  {
+    id: "atlas",
+    name: "Atlas",
+    description: "A thorough generalist: explains, plans and writes code.",
+    systemPrompt:
+      "You are Atlas, a knowledgeable and friendly assistant in a group chat. Answer clearly and " +
+      "completely, use Markdown (headings, lists, fenced code with a language) where it helps, and say " +
+      "so when you are unsure. Other participants' messages may be prefixed with their name in brackets.",
+    maxOutputTokens: 2048,
+  },
+  {
+    id: "quill",
+    name: "Quill",
+    description: "A terse reviewer: short answers, points out flaws and edge cases.",
+    systemPrompt:
+      "You are Quill, a sharp and concise reviewer in a group chat. Keep answers short (a few sentences " +
+      "or a tight list). When another agent has answered, check its answer: point out mistakes, missing " +
+      "edge cases and simpler alternatives. Never repeat what was already said.",
+    maxOutputTokens: 768,
+  },
+];
+
+export class RosterError extends Error {
+  override readonly name = "RosterError";
+}
+
+/** Reads AGENTS_FILE (JSON or YAML); throws a RosterError saying what is wrong. */
+export function loadRoster(file: string | undefined): AgentProfile[] {
+  if (!file) return builtInAgents;
+  let raw: unknown;
+  try {
+    const text = readFileSync(file, "utf8");
+    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new RosterError(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const result = rosterFileSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
+    throw new RosterError(`${file}${where}: ${issue?.message ?? "invalid roster"}`);
+  }
+  return result.data;
+}
+
+export class Roster {
+  private readonly byId: Map<string, AgentProfile>;
+
+  constructor(readonly agents: AgentProfile[]) {
+    this.byId = new Map(agents.map((agent) => [agent.id, agent]));
+  }
+
+  get(id: string): AgentProfile | undefined {
+    return this.byId.get(id);
+  }
+
+  get defaultAgentIds(): string[] {
+    return this.agents.slice(0, 1).map((agent) => agent.id);
+  }
+
+  /** The ids of agents that do not exist, so a request can be refused naming them. */
+  unknown(ids: string[]): string[] {
+    return ids.filter((id) => !this.byId.has(id));
+  }
+
+  listPublic(): PublicAgent[] {
+    return this.agents.map(({ id, name, description, model }) => ({ id, name, description, model }));
+  }
+}

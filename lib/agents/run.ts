@@ -1,0 +1,189 @@
+import type { StatusReport } from "../llm/types";
+import type {
+  AgentMessageEvent,
+  AgentProcessingCompleteEvent,
+  AgentProcessingErrorEvent,
+  AgentProcessingStartedEvent,
+  AgentProcessingStatusEvent,
+  AgentProcessingUpdateEvent,
+  FinishReason,
+  InProgressRun,
+  RunError,
+  Usage,
+} from "../protocol";
+import { estimateProgress } from "./progress";
+
+/** Where a run's events go: the realtime layer broadcasts them to the conversation's room. */
+export interface RunEvents {
+  started(event: AgentProcessingStartedEvent): void;
+  update(event: AgentProcessingUpdateEvent): void;
+  complete(event: AgentProcessingCompleteEvent): void;
+  error(event: AgentProcessingErrorEvent): void;
+  status(event: AgentProcessingStatusEvent): void;
+  message(event: AgentMessageEvent): void;
+}
+
+export type AbortReason = "cancelled" | "shutdown";
+
+export type RunInit = {
+  conversationId: string;
+  messageId: string;
+  agentId: string;
+  agentName: string;
+  expectedLength: number;
+  coalesceMs: number;
+  events: RunEvents;
+  now?: () => number;
+};
+
+/**
+ * One agent answering one message: owns the sequence numbers, the text as
+ * broadcast so far (the snapshot a late joiner gets) and the abort switch.
+ * Every event of the run goes out through here, so seq has no gap and the
+ * broadcast deltas always add up to `text`.
+ */
+export class Run {
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly agentId: string;
+  readonly agentName: string;
+  private readonly controller = new AbortController();
+  private readonly events: RunEvents;
+  private readonly now: () => number;
+  private seq = 0;
+  private sentText = "";
+  private pending = "";
+  private pendingTokens = 0;
+  private tokenCount = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private progress = 0;
+  private startedAt = 0;
+  private firstTokenAt: number | null = null;
+  private ended = false;
+
+  constructor(private readonly init: RunInit) {
+    this.conversationId = init.conversationId;
+    this.messageId = init.messageId;
+    this.agentId = init.agentId;
+    this.agentName = init.agentName;
+    this.events = init.events;
+    this.now = init.now ?? Date.now;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get abortReason(): AbortReason | undefined {
+    return this.controller.signal.aborted ? (this.controller.signal.reason as AbortReason) : undefined;
+  }
+
+  get isStarted(): boolean {
+    return this.startedAt > 0;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  abort(reason: AbortReason): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** What a client joining now needs to continue the stream without a gap. */
+  snapshot(): InProgressRun {
+    return { messageId: this.messageId, agentId: this.agentId, seq: this.seq, text: this.sentText };
+  }
+
+  timing(): { firstTokenMs: number | null; totalMs: number } {
+    return {
+      firstTokenMs: this.firstTokenAt === null ? null : this.firstTokenAt - this.startedAt,
+      totalMs: this.now() - this.startedAt,
+    };
+  }
+
+  queued(detail: string): void {
+    this.status({ status: "queued", detail });
+  }
+
+  start(model: string): void {
+    this.startedAt = this.now();
+    this.events.started({ ...this.ids(), agentName: this.agentName, model, seq: 0, ts: this.startedAt });
+  }
+
+  status(report: StatusReport): void {
+    if (this.ended) return;
+    this.events.status({ ...this.ids(), ...report, ts: this.now() });
+  }
+
+  delta(text: string): void {
+    if (this.ended || text.length === 0) return;
+    this.firstTokenAt ??= this.now();
+    this.pending += text;
+    this.pendingTokens += 1;
+    if (this.init.coalesceMs <= 0) {
+      this.flush();
+    } else {
+      this.flushTimer ??= setTimeout(() => this.flush(), this.init.coalesceMs);
+    }
+  }
+
+  complete(result: { text: string; finishReason: FinishReason; usage: Usage }): void {
+    this.flush();
+    if (this.ended) return;
+    this.ended = true;
+    this.events.complete({
+      ...this.ids(),
+      seq: ++this.seq,
+      text: this.sentText,
+      finishReason: result.finishReason,
+      usage: result.usage,
+      timing: this.timing(),
+      ts: this.now(),
+    });
+  }
+
+  fail(error: RunError): void {
+    this.flush();
+    if (this.ended) return;
+    this.ended = true;
+    this.events.error({ ...this.ids(), seq: ++this.seq, error, partialText: this.sentText, ts: this.now() });
+  }
+
+  /** The text as broadcast; equals what is stored when the run ends. */
+  get text(): string {
+    return this.sentText + this.pending;
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.ended || this.pending.length === 0) return;
+    const delta = this.pending;
+    this.sentText += delta;
+    this.tokenCount += this.pendingTokens;
+    this.pending = "";
+    this.pendingTokens = 0;
+    const now = this.now();
+    const estimate = estimateProgress({
+      textLength: this.sentText.length,
+      expectedLength: this.init.expectedLength,
+      msSinceFirstToken: now - (this.firstTokenAt ?? now),
+    });
+    this.progress = Math.max(this.progress, estimate.progress);
+    this.events.update({
+      ...this.ids(),
+      seq: ++this.seq,
+      delta,
+      textLength: this.sentText.length,
+      tokenCount: this.tokenCount,
+      progress: this.progress,
+      etaMs: estimate.etaMs,
+      ts: now,
+    });
+  }
+
+  private ids() {
+    return { conversationId: this.conversationId, messageId: this.messageId, agentId: this.agentId };
+  }
+}

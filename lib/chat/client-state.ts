@@ -1,0 +1,359 @@
+import type {
+  ErrorInfo,
+  InProgressRun,
+  JoinConversationResult,
+  Message,
+  SendMessageResult,
+  ServerToClientEvents,
+} from "../protocol";
+import {
+  type AssistantEntry,
+  applyComplete,
+  applyError,
+  applyStarted,
+  applyStatus,
+  applyUpdate,
+  isTerminal,
+  newRun,
+  type RunPhase,
+} from "./client-run";
+
+export type { AssistantEntry, RunPhase, WaitingInfo } from "./client-run";
+export { isTerminal } from "./client-run";
+
+export type UserEntry = {
+  kind: "user";
+  /** Stable React key: the clientMessageId for messages sent from this tab, else the id. */
+  key: string;
+  /** Server id, null until the send is acknowledged. */
+  id: string | null;
+  clientMessageId: string | null;
+  text: string;
+  createdAt: string;
+  sendState: "pending" | "sent" | "failed";
+  sendError: ErrorInfo | null;
+  /** Agents this tab asked for, to resend to the same ones. */
+  agentIds: string[] | null;
+};
+
+export type ChatEntry = UserEntry | AssistantEntry;
+
+/** The browser's view of one conversation. */
+export type ChatState = {
+  conversationId: string | null;
+  entries: ChatEntry[];
+  /** Agent names by id, for answers known only by agentId (history, early events). */
+  agentNames: Record<string, string>;
+};
+
+export type ServerEvent = {
+  [K in keyof ServerToClientEvents]: { name: K; payload: Parameters<ServerToClientEvents[K]>[0] };
+}[keyof ServerToClientEvents];
+
+export type ChatAction =
+  | { type: "snapshot"; snapshot: JoinConversationResult }
+  | { type: "server_event"; event: ServerEvent }
+  | {
+      type: "local_send";
+      clientMessageId: string;
+      text: string;
+      agentIds: string[] | null;
+      createdAt: string;
+    }
+  | { type: "send_acked"; clientMessageId: string; result: SendMessageResult }
+  | { type: "send_failed"; clientMessageId: string; error: ErrorInfo }
+  | { type: "send_retried"; clientMessageId: string };
+
+export function initialChatState(input: {
+  agentNames: Record<string, string>;
+  snapshot?: JoinConversationResult | null;
+}): ChatState {
+  const empty: ChatState = { conversationId: null, entries: [], agentNames: input.agentNames };
+  return input.snapshot ? chatReducer(empty, { type: "snapshot", snapshot: input.snapshot }) : empty;
+}
+
+export function chatReducer(state: ChatState, action: ChatAction): ChatState {
+  switch (action.type) {
+    case "snapshot":
+      return applySnapshot(state, action.snapshot);
+    case "server_event":
+      return applyServerEvent(state, action.event);
+    case "local_send":
+      return {
+        ...state,
+        entries: [
+          ...state.entries,
+          {
+            kind: "user",
+            key: action.clientMessageId,
+            id: null,
+            clientMessageId: action.clientMessageId,
+            text: action.text,
+            createdAt: action.createdAt,
+            sendState: "pending",
+            sendError: null,
+            agentIds: action.agentIds,
+          },
+        ],
+      };
+    case "send_acked":
+      return applyAck(state, action.clientMessageId, action.result);
+    case "send_failed":
+      return mapUser(state, action.clientMessageId, (entry) => ({
+        ...entry,
+        sendState: "failed",
+        sendError: action.error,
+      }));
+    case "send_retried":
+      return mapUser(state, action.clientMessageId, (entry) => ({
+        ...entry,
+        sendState: "pending",
+        sendError: null,
+      }));
+  }
+}
+
+function mapUser(state: ChatState, clientMessageId: string, change: (entry: UserEntry) => UserEntry) {
+  return {
+    ...state,
+    entries: state.entries.map((entry) =>
+      entry.kind === "user" && entry.clientMessageId === clientMessageId ? change(entry) : entry,
+    ),
+  };
+}
+
+function nameOf(state: ChatState, agentId: string): string {
+  return state.agentNames[agentId] ?? agentId;
+}
+
+/* ---------- snapshot (join ack or server render) ---------- */
+
+function runFromStored(state: ChatState, message: Message, live: InProgressRun | undefined): AssistantEntry {
+  const agentId = message.agentId ?? "";
+  const run = newRun({ id: message.id, agentId, agentName: nameOf(state, agentId) });
+  const phaseByStatus: Record<Message["status"], RunPhase> = {
+    queued: "queued",
+    streaming: "streaming",
+    complete: "complete",
+    cancelled: "cancelled",
+    error: "error",
+    interrupted: "interrupted",
+  };
+  const phase = phaseByStatus[message.status];
+  if (!isTerminal(phase)) {
+    const text = live?.text ?? message.text;
+    // Without an in-progress entry we cannot know which seq the stored text reaches.
+    const seq = live ? live.seq : phase === "queued" && text === "" ? 0 : null;
+    return { ...run, phase: text ? "streaming" : phase === "queued" ? "queued" : "thinking", text, seq };
+  }
+  return {
+    ...run,
+    phase,
+    text: message.text,
+    seq: null,
+    progress: phase === "complete" ? 1 : 0,
+    error: message.error ?? null,
+    retryable: phase === "error" || phase === "interrupted",
+    finishReason: phase === "cancelled" ? "cancelled" : phase === "complete" ? "stop" : null,
+  };
+}
+
+/** Keeps whichever of the local and the snapshot view of a run is further along. */
+function newerRun(local: AssistantEntry | undefined, fromSnapshot: AssistantEntry): AssistantEntry {
+  if (!local) return fromSnapshot;
+  const merged = { ...fromSnapshot, agentName: local.agentName, model: local.model, replyTo: local.replyTo };
+  if (isTerminal(local.phase)) return local;
+  if (isTerminal(fromSnapshot.phase)) return { ...local, ...merged, live: local.live };
+  if ((local.seq ?? -1) >= (fromSnapshot.seq ?? -1) && local.text.length >= fromSnapshot.text.length)
+    return local;
+  return { ...local, ...merged, pending: {}, waiting: local.waiting, live: local.live };
+}
+
+function applySnapshot(state: ChatState, snapshot: JoinConversationResult): ChatState {
+  const live = new Map(snapshot.inProgress.map((run) => [run.messageId, run]));
+  const localRuns = new Map<string, AssistantEntry>();
+  const localUsers = new Map<string, UserEntry>();
+  for (const entry of state.entries) {
+    if (entry.kind === "assistant") localRuns.set(entry.id, entry);
+    else if (entry.id) localUsers.set(entry.id, entry);
+  }
+  const known = new Set(snapshot.conversation.messages.map((message) => message.id));
+  const entries: ChatEntry[] = snapshot.conversation.messages.map((message): ChatEntry => {
+    if (message.role === "assistant") {
+      return newerRun(localRuns.get(message.id), runFromStored(state, message, live.get(message.id)));
+    }
+    const local = localUsers.get(message.id);
+    return {
+      kind: "user",
+      key: local?.key ?? message.id,
+      id: message.id,
+      clientMessageId: local?.clientMessageId ?? null,
+      text: message.text,
+      createdAt: message.createdAt,
+      sendState: "sent",
+      sendError: null,
+      agentIds: local?.agentIds ?? null,
+    };
+  });
+  // Sends still in flight (or failed) are not stored yet; keep them after the history.
+  const unsent = state.entries.filter(
+    (entry) =>
+      entry.kind === "user" && (entry.id === null || !known.has(entry.id)) && entry.sendState !== "sent",
+  );
+  return { ...state, conversationId: snapshot.conversation.id, entries: [...entries, ...unsent] };
+}
+
+/* ---------- send acknowledgement ---------- */
+
+function applyAck(state: ChatState, clientMessageId: string, result: SendMessageResult): ChatState {
+  let entries = [...state.entries];
+  const mine = entries.findIndex(
+    (entry) => entry.kind === "user" && entry.clientMessageId === clientMessageId,
+  );
+  const existing = entries.findIndex((entry) => entry.kind === "user" && entry.id === result.userMessageId);
+  let userKey: string;
+  if (mine >= 0 && existing >= 0 && mine !== existing) {
+    // The server's copy got here first; keep one bubble.
+    userKey = (entries[existing] as UserEntry).key;
+    entries.splice(mine, 1);
+  } else if (mine >= 0) {
+    const entry = entries[mine] as UserEntry;
+    userKey = entry.key;
+    entries[mine] = { ...entry, id: result.userMessageId, sendState: "sent", sendError: null };
+  } else if (existing >= 0) {
+    userKey = (entries[existing] as UserEntry).key;
+  } else {
+    return { ...state, conversationId: state.conversationId ?? result.conversationId };
+  }
+
+  for (const ref of result.runs) {
+    const at = entries.findIndex((entry) => entry.kind === "assistant" && entry.id === ref.messageId);
+    if (at >= 0) {
+      entries[at] = { ...(entries[at] as AssistantEntry), replyTo: userKey };
+      continue;
+    }
+    const run = newRun({
+      id: ref.messageId,
+      agentId: ref.agentId,
+      agentName: nameOf(state, ref.agentId),
+      replyTo: userKey,
+    });
+    entries = insertAfterGroup(entries, userKey, run);
+  }
+  return { ...state, conversationId: state.conversationId ?? result.conversationId, entries };
+}
+
+/** Places an answer after its question and any answers to it already shown. */
+function insertAfterGroup(entries: ChatEntry[], userKey: string, run: AssistantEntry): ChatEntry[] {
+  let at = entries.findIndex((entry) => entry.key === userKey);
+  if (at < 0) return [...entries, run];
+  at += 1;
+  while (at < entries.length) {
+    const entry = entries[at];
+    if (entry?.kind !== "assistant" || entry.replyTo !== userKey) break;
+    at += 1;
+  }
+  return [...entries.slice(0, at), run, ...entries.slice(at)];
+}
+
+/* ---------- server events ---------- */
+
+function applyServerEvent(state: ChatState, event: ServerEvent): ChatState {
+  if (event.payload.conversationId !== state.conversationId) return state;
+  switch (event.name) {
+    case "message_created": {
+      const { message } = event.payload;
+      if (state.entries.some((entry) => entry.kind === "user" && entry.id === message.id)) return state;
+      const entry: UserEntry = {
+        kind: "user",
+        key: message.id,
+        id: message.id,
+        clientMessageId: null,
+        text: message.text,
+        createdAt: message.createdAt,
+        sendState: "sent",
+        sendError: null,
+        agentIds: null,
+      };
+      return { ...state, entries: [...state.entries, entry] };
+    }
+    case "agent_processing_started":
+      return updateRun(state, event.payload, "thinking", (run) => applyStarted(run, event.payload));
+    case "agent_processing_status": {
+      const phase = event.payload.status === "queued" ? "queued" : "thinking";
+      return updateRun(state, event.payload, phase, (run) => applyStatus(run, event.payload));
+    }
+    case "agent_processing_update":
+      return updateRun(state, event.payload, "thinking", (run) => applyUpdate(run, event.payload));
+    case "agent_processing_complete":
+      return updateRun(state, event.payload, "thinking", (run) => applyComplete(run, event.payload));
+    case "agent_processing_error":
+      return updateRun(state, event.payload, "thinking", (run) => applyError(run, event.payload));
+    case "agent_message": {
+      const { message } = event.payload;
+      if (state.entries.some((entry) => entry.kind === "assistant" && entry.id === message.id)) return state;
+      const run = newRun({
+        id: message.id,
+        agentId: message.agentId,
+        agentName: nameOf(state, message.agentId),
+      });
+      const done: AssistantEntry = { ...run, phase: "complete", text: message.text, seq: null, progress: 1 };
+      return { ...state, entries: [...state.entries, done] };
+    }
+  }
+}
+
+function updateRun(
+  state: ChatState,
+  ref: { messageId: string; agentId: string },
+  phaseIfNew: RunPhase,
+  change: (run: AssistantEntry) => AssistantEntry,
+): ChatState {
+  const at = state.entries.findIndex((entry) => entry.kind === "assistant" && entry.id === ref.messageId);
+  if (at < 0) {
+    const run = newRun({
+      id: ref.messageId,
+      agentId: ref.agentId,
+      agentName: nameOf(state, ref.agentId),
+      phase: phaseIfNew,
+    });
+    return { ...state, entries: [...state.entries, change(run)] };
+  }
+  const current = state.entries[at] as AssistantEntry;
+  const next = change(current);
+  if (next === current) return state;
+  const entries = [...state.entries];
+  entries[at] = next;
+  return { ...state, entries };
+}
+
+/* ---------- selectors ---------- */
+
+export function activeRuns(state: ChatState): AssistantEntry[] {
+  return state.entries.filter(
+    (entry): entry is AssistantEntry => entry.kind === "assistant" && !isTerminal(entry.phase),
+  );
+}
+
+/** The question an answer replies to: the recorded one, else the nearest user message above it. */
+export function promptFor(state: ChatState, run: AssistantEntry): UserEntry | null {
+  const at = state.entries.indexOf(run);
+  if (run.replyTo) {
+    const recorded = state.entries.find((entry) => entry.key === run.replyTo);
+    if (recorded?.kind === "user") return recorded;
+  }
+  for (let i = at - 1; i >= 0; i -= 1) {
+    const entry = state.entries[i];
+    if (entry?.kind === "user") return entry;
+  }
+  return null;
+}
+
+/** The SPEC's data-status for an answer. */
+export function displayStatus(
+  phase: RunPhase,
+): "thinking" | "streaming" | "complete" | "error" | "cancelled" {
+  if (phase === "queued") return "thinking";
+  if (phase === "interrupted") return "error";
+  return phase;
+}

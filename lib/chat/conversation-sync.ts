@@ -1,0 +1,49 @@
+import type { JoinConversationResult } from "../protocol";
+import type { ChatAction, ServerEvent } from "./client-state";
+
+/**
+ * Orders a join against the live event stream. The server may deliver room
+ * events before the join acknowledgement, and the snapshot in that ack already
+ * contains some of them: events are held while a join is outstanding, then
+ * replayed after the snapshot so the reducer's seq rules drop what the
+ * snapshot already holds and apply the rest.
+ */
+export class ConversationSync {
+  private joins = 0;
+  private held: ServerEvent[] = [];
+
+  constructor(private readonly dispatch: (action: ChatAction) => void) {}
+
+  get joining(): boolean {
+    return this.joins > 0;
+  }
+
+  receive(event: ServerEvent): void {
+    if (this.joins > 0) this.held.push(event);
+    else this.dispatch({ type: "server_event", event });
+  }
+
+  /** Call before emitting join_conversation; settle with joined() or failed(). */
+  beginJoin(): void {
+    this.joins += 1;
+  }
+
+  /** Applies the snapshot, then every event that arrived while waiting for it. */
+  joined(snapshot: JoinConversationResult): void {
+    this.dispatch({ type: "snapshot", snapshot });
+    this.release();
+  }
+
+  /** A join that failed or timed out still must not swallow the events held for it. */
+  failed(): void {
+    this.release();
+  }
+
+  private release(): void {
+    this.joins = Math.max(0, this.joins - 1);
+    if (this.joins > 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const event of held) this.dispatch({ type: "server_event", event });
+  }
+}

@@ -1,0 +1,38 @@
+import type { ConversationRow, MessageRow } from "../db/schema";
+import type { ConversationSummary, InProgressRun, Message } from "../protocol";
+
+export function toConversationSummary(row: ConversationRow): ConversationSummary {
+  return {
+    id: row.id,
+    title: row.title,
+    visibility: row.visibility,
+    shareId: row.visibility === "public" ? row.shareId : null,
+    agentIds: row.agentIds,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** A stored message as the browser sees it, with the live text of a run still streaming. */
+export function toMessage(row: MessageRow, live?: InProgressRun): Message {
+  return {
+    id: row.id,
+    role: row.role,
+    agentId: row.agentId,
+    text: live && row.status === "streaming" ? live.text : row.text,
+    status: row.status,
+    createdAt: row.createdAt.toISOString(),
+    error: row.error ?? null,
+  };
+}
+
+const TITLE_LENGTH = 60;
+
+/** A conversation's first title: the first line of its first message, shortened on a word boundary. */
+export function titleFromText(text: string): string {
+  const line = text.trim().split("\n")[0]?.trim() ?? "";
+  if (line.length <= TITLE_LENGTH) return line || "New chat";
+  const cut = line.slice(0, TITLE_LENGTH);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}

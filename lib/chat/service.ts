@@ -1,0 +1,204 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Roster } from "../agents/roster";
+import type { RunManager } from "../agents/run-manager";
+import type { Store } from "../db/queries";
+import type { ConversationRow, MessageRow } from "../db/schema";
+import { AppError } from "../errors";
+import type {
+  Conversation,
+  InProgressRun,
+  JoinConversationResult,
+  MessageCreatedEvent,
+  SendMessagePayload,
+  SendMessageResult,
+} from "../protocol";
+import { titleFromText, toConversationSummary, toMessage } from "./mappers";
+import type { ChatService, ConversationWithShare, OpenTarget } from "./types";
+
+export type ChatServiceDeps = {
+  store: Store;
+  roster: Roster;
+  runs: RunManager;
+  announceMessage(event: MessageCreatedEvent): void;
+  isAccepting(): boolean;
+};
+
+export function createChatService(deps: ChatServiceDeps): ChatService {
+  const { store, roster, runs } = deps;
+
+  async function getOwnedConversation(userId: string, conversationId: string): Promise<ConversationRow> {
+    const row = await store.getConversationById({ id: conversationId });
+    if (!row) throw new AppError("not_found:conversation", "This conversation does not exist.");
+    if (row.ownerId !== userId) {
+      throw new AppError("forbidden:conversation", "This conversation belongs to someone else.");
+    }
+    return row;
+  }
+
+  async function getReadableConversation(userId: string, target: OpenTarget): Promise<ConversationRow> {
+    if ("conversationId" in target) return getOwnedConversation(userId, target.conversationId);
+    const row = await store.getConversationByShareId({ shareId: target.shareId });
+    if (!row) throw new AppError("not_found:conversation", "This share link is not valid or was turned off.");
+    return row;
+  }
+
+  function withMessages(row: ConversationRow, messages: MessageRow[], live: InProgressRun[]): Conversation {
+    const byId = new Map(live.map((run) => [run.messageId, run]));
+    return { ...toConversationSummary(row), messages: messages.map((m) => toMessage(m, byId.get(m.id))) };
+  }
+
+  function resolveAgentIds(requested: string[] | undefined, row?: ConversationRow): string[] {
+    const unknown = roster.unknown(requested ?? []);
+    if (unknown.length > 0) {
+      throw new AppError("bad_request:message", `Unknown agent: ${unknown.join(", ")}.`);
+    }
+    if (requested?.length) return [...new Set(requested)];
+    const remembered = (row?.agentIds ?? []).filter((id) => roster.get(id));
+    return remembered.length > 0 ? remembered : roster.defaultAgentIds;
+  }
+
+  async function existingSend(userId: string, clientMessageId: string): Promise<SendMessageResult | null> {
+    const sent = await store.getMessageByClientMessageId({ authorId: userId, clientMessageId });
+    if (!sent) return null;
+    const replies = await store.listRepliesByMessageId({ replyToId: sent.id });
+    return {
+      conversationId: sent.conversationId,
+      userMessageId: sent.id,
+      runs: replies.map((reply) => ({ messageId: reply.id, agentId: reply.agentId ?? "" })),
+    };
+  }
+
+  const service = {
+    listAgents: () => roster.listPublic(),
+
+    async listConversations({ userId }) {
+      return (await store.listConversationsByOwnerId({ ownerId: userId })).map(toConversationSummary);
+    },
+
+    async getConversation({ userId, conversationId }) {
+      const row = await getOwnedConversation(userId, conversationId);
+      const messages = await store.listMessagesByConversationId({ conversationId });
+      return withMessages(row, messages, runs.inProgress(conversationId));
+    },
+
+    async getSharedConversation({ shareId }) {
+      const row = await getReadableConversation("", { shareId });
+      const messages = await store.listMessagesByConversationId({ conversationId: row.id });
+      return withMessages(row, messages, runs.inProgress(row.id));
+    },
+
+    async createConversation({ userId, title, agentIds }) {
+      const row = await store.createConversation({
+        id: randomUUID(),
+        ownerId: userId,
+        title: title?.trim() || "New chat",
+        agentIds: resolveAgentIds(agentIds),
+      });
+      return toConversationSummary(row);
+    },
+
+    async updateConversation({ userId, conversationId, title, visibility }): Promise<ConversationWithShare> {
+      const row = await getOwnedConversation(userId, conversationId);
+      const shareId =
+        visibility === "public" ? (row.shareId ?? randomBytes(12).toString("base64url")) : undefined;
+      const updated = await store.updateConversationById({ id: conversationId, title, visibility, shareId });
+      if (!updated) throw new AppError("not_found:conversation", "This conversation does not exist.");
+      const summary = toConversationSummary(updated);
+      return { ...summary, shareUrl: summary.shareId ? `/s/${summary.shareId}` : null };
+    },
+
+    async deleteConversation({ userId, conversationId }) {
+      await getOwnedConversation(userId, conversationId);
+      runs.cancel(conversationId);
+      await store.deleteConversationById({ id: conversationId });
+    },
+
+    async sendMessage(input: { userId: string } & SendMessagePayload): Promise<SendMessageResult> {
+      if (!deps.isAccepting()) {
+        throw new AppError("unavailable:chat", "The server is restarting; send again in a moment.");
+      }
+      const repeated = await existingSend(input.userId, input.clientMessageId);
+      if (repeated) return repeated;
+      const existing = input.conversationId
+        ? await getOwnedConversation(input.userId, input.conversationId)
+        : undefined;
+      const agentIds = resolveAgentIds(input.agentIds, existing);
+      const conversation =
+        existing ??
+        (await store.createConversation({
+          id: randomUUID(),
+          ownerId: input.userId,
+          title: titleFromText(input.text),
+          agentIds,
+        }));
+      const userMessageId = randomUUID();
+      const stored = await store.insertUserMessageWithRuns({
+        userMessage: {
+          id: userMessageId,
+          conversationId: conversation.id,
+          role: "user",
+          authorId: input.userId,
+          clientMessageId: input.clientMessageId,
+          text: input.text,
+          status: "complete",
+        },
+        runs: agentIds.map((agentId) => ({
+          id: randomUUID(),
+          conversationId: conversation.id,
+          role: "assistant" as const,
+          replyToId: userMessageId,
+          agentId,
+          status: "queued" as const,
+        })),
+      });
+      if (!stored) {
+        // A concurrent retry with the same clientMessageId won the insert.
+        if (!existing) await store.deleteConversationById({ id: conversation.id });
+        const winner = await existingSend(input.userId, input.clientMessageId);
+        if (winner) return winner;
+        throw new AppError("conflict:message", "This message was sent twice at once; send it again.");
+      }
+      const result: SendMessageResult = {
+        conversationId: conversation.id,
+        userMessageId,
+        runs: stored.runs.map((run) => ({ messageId: run.id, agentId: run.agentId ?? "" })),
+      };
+      // The sender's acknowledgement goes out first; the room hears of the message after it.
+      setImmediate(() => {
+        const { id, role, text, createdAt } = toMessage(stored.userMessage);
+        deps.announceMessage({ conversationId: conversation.id, message: { id, role, text, createdAt } });
+        runs.enqueue(conversation.id, result.runs);
+      });
+      return result;
+    },
+
+    async cancel({ userId, conversationId, messageId }) {
+      await getOwnedConversation(userId, conversationId);
+      return { cancelled: runs.cancel(conversationId, messageId) };
+    },
+
+    inProgress: (conversationId: string) => runs.inProgress(conversationId),
+
+    /**
+     * Subscribes to the conversation first, then takes the live snapshot, then
+     * reads the stored messages: together with the events that arrive after
+     * subscribing, nothing is missed and the client drops what it saw twice by seq.
+     */
+    async openConversation(input: {
+      userId: string;
+      target: OpenTarget;
+      subscribe(conversationId: string): void;
+    }): Promise<JoinConversationResult> {
+      const row = await getReadableConversation(input.userId, input.target);
+      input.subscribe(row.id);
+      const live = runs.inProgress(row.id);
+      const messages = await store.listMessagesByConversationId({ conversationId: row.id });
+      const streaming = new Set(messages.filter((m) => m.status === "streaming").map((m) => m.id));
+      const inProgress = live.filter((run) => streaming.has(run.messageId));
+      const { id, title, visibility, messages: shown } = withMessages(row, messages, inProgress);
+      return { conversation: { id, title, visibility, messages: shown }, inProgress };
+    },
+  } satisfies ChatService;
+
+  return service;
+}

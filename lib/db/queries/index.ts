@@ -1,0 +1,11 @@
+import type { Database } from "../client";
+import { conversationQueries } from "./conversations";
+import { messageQueries } from "./messages";
+
+export type { RunOutcome } from "./messages";
+
+export function createStore(db: Database) {
+  return { ...conversationQueries(db), ...messageQueries(db) };
+}
+
+export type Store = ReturnType<typeof createStore>;

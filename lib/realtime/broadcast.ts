@@ -1,0 +1,60 @@
+import type { RunEvents } from "../agents/run";
+import {
+  type AgentMessageEvent,
+  type AgentProcessingCompleteEvent,
+  type AgentProcessingErrorEvent,
+  type AgentProcessingStartedEvent,
+  type AgentProcessingStatusEvent,
+  type AgentProcessingUpdateEvent,
+  type MessageCreatedEvent,
+  roomForConversation,
+} from "../protocol/events";
+import type { RealtimeServer } from "./types";
+
+const room = (io: RealtimeServer, conversationId: string) => io.to(roomForConversation(conversationId));
+
+export function broadcastMessageCreated(io: RealtimeServer, event: MessageCreatedEvent): void {
+  room(io, event.conversationId).emit("message_created", event);
+}
+
+export function broadcastAgentProcessingStarted(
+  io: RealtimeServer,
+  event: AgentProcessingStartedEvent,
+): void {
+  room(io, event.conversationId).emit("agent_processing_started", event);
+}
+
+export function broadcastAgentProcessingUpdate(io: RealtimeServer, event: AgentProcessingUpdateEvent): void {
+  room(io, event.conversationId).emit("agent_processing_update", event);
+}
+
+export function broadcastAgentProcessingComplete(
+  io: RealtimeServer,
+  event: AgentProcessingCompleteEvent,
+): void {
+  room(io, event.conversationId).emit("agent_processing_complete", event);
+}
+
+export function broadcastAgentProcessingError(io: RealtimeServer, event: AgentProcessingErrorEvent): void {
+  room(io, event.conversationId).emit("agent_processing_error", event);
+}
+
+export function broadcastAgentProcessingStatus(io: RealtimeServer, event: AgentProcessingStatusEvent): void {
+  room(io, event.conversationId).emit("agent_processing_status", event);
+}
+
+export function broadcastAgentMessage(io: RealtimeServer, event: AgentMessageEvent): void {
+  room(io, event.conversationId).emit("agent_message", event);
+}
+
+/** Sends every event of a run to everyone watching its conversation. */
+export function createRunBroadcaster(io: RealtimeServer): RunEvents {
+  return {
+    started: (event) => broadcastAgentProcessingStarted(io, event),
+    update: (event) => broadcastAgentProcessingUpdate(io, event),
+    complete: (event) => broadcastAgentProcessingComplete(io, event),
+    error: (event) => broadcastAgentProcessingError(io, event),
+    status: (event) => broadcastAgentProcessingStatus(io, event),
+    message: (event) => broadcastAgentMessage(io, event),
+  };
+}

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Run, type RunEvents } from "@/lib/agents/run";
+
+type Recorded = { type: keyof RunEvents; event: Record<string, unknown> & { seq?: number } };
+
+function recorder() {
+  const events: Recorded[] = [];
+  const sink = Object.fromEntries(
+    (["started", "update", "complete", "error", "status", "message"] as const).map((type) => [
+      type,
+      (event: Record<string, unknown>) => events.push({ type, event }),
+    ]),
+  ) as unknown as RunEvents;
+  return { events, sink };
+}
+
+function newRun(coalesceMs = 0) {
+  const { events, sink } = recorder();
+  const run = new Run({
+    conversationId: "c1",
+    messageId: "m1",
+    agentId: "atlas",
+    agentName: "Atlas",
+    expectedLength: 20,
+    coalesceMs,
+    events: sink,
+  });
+  return { run, events };
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe("Run", () => {
+  it("numbers events 0, 1, 2… without gaps and ends with exactly one terminal event", () => {
+    const { run, events } = newRun();
+    run.start("fake-model");
+    for (const delta of ["Hel", "lo", " world"]) run.delta(delta);
+    run.complete({ text: "Hello world", finishReason: "stop", usage: {} });
+    run.complete({ text: "again", finishReason: "stop", usage: {} });
+    run.fail({ code: "x", message: "late", retryable: false });
+    expect(events.map((e) => [e.type, e.event.seq])).toEqual([
+      ["started", 0],
+      ["update", 1],
+      ["update", 2],
+      ["update", 3],
+      ["complete", 4],
+    ]);
+    expect(events.at(-1)?.event.text).toBe("Hello world");
+  });
+
+  it("sends one update per delta whose concatenation is the final text", () => {
+    const { run, events } = newRun();
+    run.start("m");
+    const deltas = ["a", "bc", "", "def"];
+    for (const delta of deltas) run.delta(delta);
+    run.complete({ text: "", finishReason: "stop", usage: {} });
+    const updates = events.filter((e) => e.type === "update").map((e) => e.event.delta);
+    expect(updates).toEqual(["a", "bc", "def"]);
+    expect(events.at(-1)?.event.text).toBe("abcdef");
+  });
+
+  it("keeps progress below 1, never decreasing, while streaming", () => {
+    const { run, events } = newRun();
+    run.start("m");
+    for (let i = 0; i < 60; i += 1) run.delta("word ");
+    const progress = events.filter((e) => e.type === "update").map((e) => e.event.progress as number);
+    expect(progress.every((p) => p >= 0 && p < 1)).toBe(true);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBeGreaterThan(0.9);
+  });
+
+  it("gives a snapshot holding exactly what was broadcast", () => {
+    const { run } = newRun();
+    run.start("m");
+    run.delta("one ");
+    run.delta("two");
+    expect(run.snapshot()).toEqual({ messageId: "m1", agentId: "atlas", seq: 2, text: "one two" });
+  });
+
+  it("merges deltas arriving within the coalescing window and flushes them before the terminal event", () => {
+    vi.useFakeTimers();
+    const { run, events } = newRun(50);
+    run.start("m");
+    run.delta("a");
+    run.delta("b");
+    vi.advanceTimersByTime(60);
+    run.delta("c");
+    run.fail({ code: "stalled", message: "stalled", retryable: true });
+    expect(events.map((e) => [e.type, e.event.seq, e.event.delta ?? e.event.partialText])).toEqual([
+      ["started", 0, undefined],
+      ["update", 1, "ab"],
+      ["update", 2, "c"],
+      ["error", 3, "abc"],
+    ]);
+    expect(events[1]?.event.tokenCount).toBe(2);
+  });
+
+  it("reports the abort reason it was stopped with", () => {
+    const { run } = newRun();
+    run.abort("shutdown");
+    run.abort("cancelled");
+    expect(run.signal.aborted).toBe(true);
+    expect(run.abortReason).toBe("shutdown");
+  });
+});
