@@ -49,7 +49,15 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT });
   await app.prepare();
 
-  const httpServer = createServer();
+  // The request listener must exist before Socket.IO attaches: engine.io takes
+  // over /socket.io and hands every other request to the listeners present then.
+  const httpServer = createServer(
+    createRequestListener({
+      handle: app.getRequestHandler(),
+      sessionSecret,
+      onError: (error) => logger.error({ err: error }, "request failed"),
+    }),
+  );
   const io = createRealtimeServer(httpServer, { sessionSecret });
   const lengths = new AnswerLengthModel();
   const agents = new Map(
@@ -82,14 +90,6 @@ async function main(): Promise<void> {
     checkDatabase: () => database.ping(),
   });
 
-  httpServer.on(
-    "request",
-    createRequestListener({
-      handle: app.getRequestHandler(),
-      sessionSecret,
-      onError: (error) => logger.error({ err: error }, "request failed"),
-    }),
-  );
   await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
   const { port } = httpServer.address() as AddressInfo;
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;

@@ -8,7 +8,7 @@ import type { AgentProfile } from "./types";
 
 export type AgentStore = {
   markRunStreamingById(input: { id: string; model: string }): Promise<void>;
-  finishRunById(outcome: RunOutcome): Promise<void>;
+  finishRunById(outcome: RunOutcome): Promise<{ createdAt: Date } | null>;
 };
 
 export type AgentDeps = {
@@ -78,7 +78,7 @@ export class BaseAgent {
       return;
     }
     const cancelled = result.finishReason === "cancelled";
-    await this.store(run, {
+    const createdAt = await this.store(run, {
       id: run.messageId,
       text,
       status: cancelled ? "cancelled" : "complete",
@@ -87,6 +87,7 @@ export class BaseAgent {
       ...timing,
     });
     run.complete({ text, finishReason: result.finishReason, usage: result.usage });
+    run.message({ text, createdAt: createdAt.toISOString() });
     if (!cancelled) this.deps.lengths.record(this.profile.id, text.length);
     this.deps.logger.info(
       {
@@ -118,12 +119,14 @@ export class BaseAgent {
     );
   }
 
-  private async store(run: Run, outcome: RunOutcome): Promise<void> {
+  private async store(run: Run, outcome: RunOutcome): Promise<Date> {
     try {
-      await this.deps.store.finishRunById(outcome);
+      const stored = await this.deps.store.finishRunById(outcome);
+      return stored?.createdAt ?? new Date();
     } catch (error) {
       // The viewers still get their terminal event; the row stays as it was.
       this.deps.logger.error({ ...logFields(run), err: error }, "could not store the answer");
+      return new Date();
     }
   }
 }

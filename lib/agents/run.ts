@@ -150,6 +150,14 @@ export class Run {
     this.events.error({ ...this.ids(), seq: ++this.seq, error, partialText: this.sentText, ts: this.now() });
   }
 
+  /** The final message, for clients that only follow whole messages. */
+  message(input: { text: string; createdAt: string }): void {
+    this.events.message({
+      conversationId: this.conversationId,
+      message: { id: this.messageId, role: "assistant", agentId: this.agentId, ...input },
+    });
+  }
+
   /** The text as broadcast; equals what is stored when the run ends. */
   get text(): string {
     return this.sentText + this.pending;

@@ -10,7 +10,8 @@ import {
 
 type Handle = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-const STATIC = /^\/(_next\/(static|image)|favicon\.ico)/;
+// Pages and GET /api/session hand out identities; the rest of the API answers 401 without one.
+const NO_NEW_SESSION = /^\/(_next\/(static|image)|favicon\.ico|api\/(?!session(\?|$))|metrics)/;
 
 /**
  * Gives every visitor a signed guest identity before Next sees the request:
@@ -18,7 +19,7 @@ const STATIC = /^\/(_next\/(static|image)|favicon\.ico)/;
  * page rendered for this very request already knows who is asking.
  */
 export function ensureSessionCookie(req: IncomingMessage, res: ServerResponse, secret: string): void {
-  if (STATIC.test(req.url ?? "/")) return;
+  if (NO_NEW_SESSION.test(req.url ?? "/")) return;
   const current = readCookie(req.headers.cookie, SESSION_COOKIE);
   if (verifySessionToken(current, secret)) return;
   const token = createSessionToken(newUserId(), secret);

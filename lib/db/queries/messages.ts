@@ -82,12 +82,15 @@ export function messageQueries(db: Database) {
         .where(eq(messages.id, id));
     },
 
-    async finishRunById(outcome: RunOutcome): Promise<void> {
+    /** Stores how a run ended; returns when the answer was created, or null if it is gone. */
+    async finishRunById(outcome: RunOutcome): Promise<{ createdAt: Date } | null> {
       const { id, ...fields } = outcome;
-      await db
+      const [row] = await db
         .update(messages)
         .set({ ...fields, updatedAt: new Date() })
-        .where(eq(messages.id, id));
+        .where(eq(messages.id, id))
+        .returning({ createdAt: messages.createdAt });
+      return row ?? null;
     },
 
     /**

@@ -1,0 +1,100 @@
+import { io, type Socket } from "socket.io-client";
+import type {
+  Ack,
+  AgentProcessingCompleteEvent,
+  AgentProcessingErrorEvent,
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from "@/lib/protocol";
+import { serverEvents } from "@/lib/protocol";
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A guest identity as a browser gets it: the cookie set by GET /api/session. */
+export async function newSession(baseUrl: string): Promise<{ cookie: string; userId: string }> {
+  const response = await fetch(`${baseUrl}/api/session`);
+  const setCookie = response.headers.get("set-cookie") ?? "";
+  const cookie = setCookie.split(";")[0] ?? "";
+  if (!cookie.startsWith("sid=")) throw new Error(`no session cookie in ${JSON.stringify(setCookie)}`);
+  const body = (await response.json()) as { userId: string };
+  return { cookie, userId: body.userId };
+}
+
+export function connect(baseUrl: string, cookie?: string): TestSocket {
+  return io(baseUrl, {
+    path: "/socket.io",
+    transports: ["websocket"],
+    extraHeaders: cookie ? { cookie } : {},
+    reconnection: false,
+    forceNew: true,
+  });
+}
+
+export async function connected(socket: TestSocket): Promise<void> {
+  if (socket.connected) return;
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", reject);
+  });
+}
+
+/** Emits a client event and resolves with its acknowledgement. */
+export function request<E extends keyof ClientToServerEvents>(
+  socket: TestSocket,
+  event: E,
+  payload: Parameters<ClientToServerEvents[E]>[0],
+): Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]> {
+  // biome-ignore lint/suspicious/noExplicitAny: the typed emit cannot express a generic event name
+  return (socket.timeout(10_000) as any).emitWithAck(event, payload);
+}
+
+export function expectOk<T extends object>(ack: Ack<T>): { ok: true } & T {
+  if (!ack.ok) throw new Error(`request failed: ${ack.error.code}: ${ack.error.message}`);
+  return ack;
+}
+
+export type ReceivedEvent = { name: string; at: number; payload: Record<string, unknown> };
+
+/** Records every server event a socket receives, in arrival order. */
+export function recordEvents(socket: TestSocket) {
+  const events: ReceivedEvent[] = [];
+  const waiters: Array<() => void> = [];
+  for (const name of serverEvents) {
+    socket.on(name, (payload: object) => {
+      events.push({ name, at: performance.now(), payload: payload as Record<string, unknown> });
+      for (const wake of waiters.splice(0)) wake();
+    });
+  }
+  const forMessage = (messageId: string) => events.filter((e) => e.payload.messageId === messageId);
+  const terminal = (messageId: string) =>
+    forMessage(messageId).find(
+      (e) => e.name === "agent_processing_complete" || e.name === "agent_processing_error",
+    );
+
+  async function waitFor(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; received: ${events.map((e) => e.name).join(", ")}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  return {
+    events,
+    forMessage,
+    waitFor,
+    async terminalOf(messageId: string, timeoutMs?: number) {
+      await waitFor(() => terminal(messageId) !== undefined, timeoutMs);
+      return terminal(messageId)?.payload as unknown as
+        | AgentProcessingCompleteEvent
+        | AgentProcessingErrorEvent;
+    },
+  };
+}
