@@ -36,6 +36,7 @@ function fail(line: string): never {
 async function main(): Promise<void> {
   const { env, roster } = loadConfig();
   const logger = createLogger({ level: env.LOG_LEVEL });
+  if (env.REDIS_URL) logger.warn("REDIS_URL is set, but this version runs as a single node and ignores it");
   const dev = env.NODE_ENV !== "production";
 
   const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
