@@ -114,7 +114,7 @@ export class BaseAgent {
     });
     run.fail(error);
     this.deps.logger.warn(
-      { ...logFields(run, model), ...timing, outcome: status, error: error.code, err: cause },
+      { ...logFields(run, model), ...timing, outcome: status, error: describeCause(error, cause) },
       "run finished",
     );
   }
@@ -140,6 +140,16 @@ function toRunError(error: unknown): RunError {
     return { code: error.code, message: error.message, retryable: error.retryable };
   }
   return { code: "internal", message: "The answer failed because of an error on our side.", retryable: true };
+}
+
+/**
+ * What a log line may say about a failure: provider errors carry the request
+ * body (the user's conversation) and the response, which stay out of the logs.
+ */
+function describeCause(error: RunError, cause: unknown) {
+  if (cause instanceof LlmError) return { code: cause.code, status: cause.status, message: cause.message };
+  if (cause instanceof Error) return { code: error.code, name: cause.name, message: cause.message, stack: cause.stack };
+  return { code: error.code };
 }
 
 function logFields(run: Run, model?: string) {

@@ -83,6 +83,7 @@ describe.each(backends)("graceful stop on $name", (backend) => {
       expect(longEnd.error.code).toBe("interrupted");
       expect(longEnd.partialText.length).toBeGreaterThan(0);
       expect(longTokens.join("").startsWith(longEnd.partialText)).toBe(true);
+      await gateway.requests[0]?.closed;
       expect(gateway.requests[0]?.clientClosedAt).toBeDefined();
       socket.disconnect();
 

@@ -1,0 +1,130 @@
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Prompt,
+  LanguageModelV4StreamPart,
+  LanguageModelV4StreamResult,
+  LanguageModelV4Usage,
+} from "@ai-sdk/provider";
+import { simulateReadableStream } from "ai";
+import { composeDemoAnswer, splitIntoWords } from "./demo-text";
+import { streamAnswer } from "./stream";
+import type { LlmClient } from "./types";
+
+export const DEMO_MODEL_ID = "demo";
+export const DEMO_LABEL = "Demo model (offline)";
+
+export type DemoPace = {
+  /** Pause before the first word, like a model reading the prompt. */
+  initialDelayMs: number;
+  /** Pause between words. */
+  wordDelayMs: number;
+};
+
+const REALISTIC_PACE: DemoPace = { initialDelayMs: 400, wordDelayMs: 32 };
+
+function lastUserText(prompt: LanguageModelV4Prompt): string {
+  for (let i = prompt.length - 1; i >= 0; i--) {
+    const message = prompt[i];
+    if (message?.role !== "user") continue;
+    return message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+  }
+  return "";
+}
+
+function promptWords(prompt: LanguageModelV4Prompt): number {
+  const text = prompt
+    .map((message) =>
+      typeof message.content === "string"
+        ? message.content
+        : message.content
+            .map((part) => ("text" in part && typeof part.text === "string" ? part.text : ""))
+            .join(" "),
+    )
+    .join(" ");
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+function usageFor(prompt: LanguageModelV4Prompt, words: number): LanguageModelV4Usage {
+  const input = promptWords(prompt);
+  return {
+    inputTokens: { total: input, noCache: input, cacheRead: undefined, cacheWrite: undefined },
+    outputTokens: { total: words, text: words, reasoning: undefined },
+  };
+}
+
+/** An in-process AI SDK language model that answers from a script, without any network. */
+export class DemoLanguageModel implements LanguageModelV4 {
+  readonly specificationVersion = "v4";
+  readonly provider = "switchboard.demo";
+  readonly modelId = DEMO_MODEL_ID;
+  readonly supportedUrls = {};
+
+  constructor(private readonly pace: DemoPace = REALISTIC_PACE) {}
+
+  async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+    const text = composeDemoAnswer(lastUserText(options.prompt));
+    return {
+      content: [{ type: "text", text }],
+      finishReason: { unified: "stop", raw: "stop" },
+      usage: usageFor(options.prompt, splitIntoWords(text).length),
+      warnings: [],
+    };
+  }
+
+  async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+    const words = splitIntoWords(composeDemoAnswer(lastUserText(options.prompt)));
+    const chunks: LanguageModelV4StreamPart[] = [
+      { type: "stream-start", warnings: [] },
+      { type: "response-metadata", modelId: DEMO_MODEL_ID, timestamp: new Date() },
+      { type: "text-start", id: "0" },
+      ...words.map((delta): LanguageModelV4StreamPart => ({ type: "text-delta", id: "0", delta })),
+      { type: "text-end", id: "0" },
+      {
+        type: "finish",
+        finishReason: { unified: "stop", raw: "stop" },
+        usage: usageFor(options.prompt, words.length),
+      },
+    ];
+    const source = simulateReadableStream({
+      chunks,
+      initialDelayInMs: this.pace.initialDelayMs,
+      chunkDelayInMs: this.pace.wordDelayMs,
+    });
+    // The piped stream errors and stops pulling the moment the caller aborts.
+    const stream = options.abortSignal
+      ? source.pipeThrough(new TransformStream<LanguageModelV4StreamPart, LanguageModelV4StreamPart>(), {
+          signal: options.abortSignal,
+        })
+      : source;
+    return { stream };
+  }
+}
+
+/** The client behind the offline demo: one model, "demo", answering any model id it is asked for. */
+export function createDemoClient(options: { pace?: DemoPace } = {}): LlmClient {
+  const model = new DemoLanguageModel(options.pace);
+  const label = DEMO_LABEL;
+  return {
+    kind: "demo",
+    label,
+    defaultModel: async () => DEMO_MODEL_ID,
+    listModels: async () => [{ id: DEMO_MODEL_ID, ownedBy: "switchboard" }],
+    stream: (request) =>
+      streamAnswer(request, {
+        streaming: "true",
+        firstTokenTimeoutMs: 60_000,
+        chunkTimeoutMs: 60_000,
+        maxRetries: 0,
+        retryBaseDelayMs: 0,
+        retryMaxDelayMs: 0,
+        maxRetryAfterMs: 0,
+        simulatedWordDelayMs: 0,
+        upstream: "the demo model",
+        languageModel: () => model,
+        nonStreamingModels: new Set(),
+      }),
+    health: async () => ({ ok: true, kind: "demo", label, detail: "answers offline from a script" }),
+  };
+}

@@ -1,0 +1,60 @@
+const QUOTE_LIMIT = 80;
+
+const TIPS = [
+  "Every word you see arrives as its own Socket.IO event, so other tabs watching this conversation see the same text grow.",
+  "Press **Stop** while I am typing and the run ends at once; the text so far is kept.",
+  "Share the conversation and anyone with the link can watch answers stream in, read-only.",
+];
+
+function hash(text: string): number {
+  let value = 0;
+  for (let i = 0; i < text.length; i++) value = (value * 31 + text.charCodeAt(i)) >>> 0;
+  return value;
+}
+
+/** The user's words on one line, shortened, safe inside a Markdown blockquote. */
+export function quoteOf(message: string): string {
+  const flat = message.replace(/\s+/g, " ").trim();
+  if (flat === "") return "(an empty message)";
+  const short = flat.length > QUOTE_LIMIT ? `${flat.slice(0, QUOTE_LIMIT - 1).trimEnd()}…` : flat;
+  return short.replace(/`/g, "'");
+}
+
+/**
+ * The demo model's answer: deterministic for a given message, a few paragraphs of
+ * Markdown with a quote, a list and a code block so rendering can be seen.
+ */
+export function composeDemoAnswer(lastUserMessage: string): string {
+  const quote = quoteOf(lastUserMessage);
+  const words = lastUserMessage.split(/\s+/).filter(Boolean).length;
+  const tip = TIPS[hash(lastUserMessage) % TIPS.length] ?? TIPS[0];
+  return [
+    "Hello! I am the **offline demo model** built into Switchboard. I am not a language model: " +
+      "no model is connected, so I answer from a script, without any network, to show how replies stream.",
+    `You wrote:\n\n> ${quote}`,
+    "Here is what this demo shows:",
+    [
+      "- Text arrives word by word, the way a real model streams tokens.",
+      "- Markdown renders while it streams: **bold**, *italics*, lists and code.",
+      "- The progress bar, the time estimate and the Stop button behave as they do with a real model.",
+    ].join("\n"),
+    `${tip}`,
+    [
+      "```ts",
+      "// what the server does with each token",
+      `const words = ${words};`,
+      'for await (const delta of answer) socket.emit("agent_processing_update", delta);',
+      "```",
+    ].join("\n"),
+    "To talk to a real model, set `LLM_BASE_URL` to an OpenAI-compatible gateway such as LiteLLM " +
+      "(and `LLM_MODEL` if you like), or start Ollama on this machine and restart Switchboard.",
+  ].join("\n\n");
+}
+
+/**
+ * Splits text into word deltas that keep their leading whitespace, so that joining
+ * them gives the text back exactly.
+ */
+export function splitIntoWords(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
+}

@@ -1,0 +1,132 @@
+import { createOpenAI } from "@ai-sdk/openai";
+import { simulateStreamingMiddleware, wrapLanguageModel } from "ai";
+import { cachedModelList, fetchModelList } from "./model-list";
+import { type StreamEngineConfig, type StreamingMode, streamAnswer } from "./stream";
+import { createUpstreamFetch } from "./streaming-fetch";
+import { type LlmClient, LlmError, type UpstreamHealth } from "./types";
+import { capitalize } from "./wording";
+
+export type GatewayClientOptions = {
+  kind: "gateway" | "ollama";
+  /** OpenAI-compatible base URL ending in /v1. */
+  baseURL: string;
+  apiKey?: string;
+  defaultModel?: string;
+  streaming: StreamingMode;
+  /** Longest wait for the first token of an attempt; 0 disables it. */
+  firstTokenTimeoutMs: number;
+  /** Longest silence between two tokens; 0 disables it. */
+  chunkTimeoutMs: number;
+  /** Retries on 429, 5xx and connection failures, only before the first token. */
+  maxRetries: number;
+  /** First backoff delay when the upstream gives no Retry-After; default 500 ms. */
+  retryBaseDelayMs?: number;
+  /** Cap of the exponential backoff; default 10 s. */
+  retryMaxDelayMs?: number;
+  /** A longer Retry-After fails the run instead of waiting; default 60 s. */
+  maxRetryAfterMs?: number;
+  /** Pause between word deltas when an answer is streamed by simulation; default 10 ms. */
+  simulatedWordDelayMs?: number;
+  /** How long GET /models answers are reused; default 30 s. */
+  modelListTtlMs?: number;
+  /** Overrides the generated label (which never includes credentials). */
+  label?: string;
+  fetch?: typeof fetch;
+};
+
+/** The base URL without user:password@, a query or a trailing slash: safe for logs and the UI. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    parsed.search = "";
+    parsed.hash = "";
+    return parsed.toString().replace(/\/+$/, "");
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+function defaultLabel(kind: "gateway" | "ollama", baseURL: string): string {
+  const url = displayUrl(baseURL);
+  return kind === "ollama" ? `Ollama at ${url.replace(/\/v1$/, "")}` : `LLM gateway at ${url}`;
+}
+
+function createModels(options: GatewayClientOptions, upstream: string, baseFetch: typeof fetch) {
+  const fetchModels = (timeoutMs: number) =>
+    fetchModelList({
+      baseURL: options.baseURL,
+      apiKey: options.apiKey,
+      fetch: baseFetch,
+      upstream,
+      timeoutMs,
+    });
+  const list = cachedModelList(() => fetchModels(10_000), options.modelListTtlMs ?? 30_000);
+  const describeMissing = async (modelId: string): Promise<string> => {
+    const offered = await list({ fresh: true }).catch(() => undefined);
+    if (!offered) return `Model "${modelId}" is not available at ${upstream}.`;
+    if (offered.length === 0) return `Model "${modelId}" is not available; ${upstream} lists no models.`;
+    return `Model "${modelId}" is not available. ${capitalize(upstream)} offers: ${offered.map((m) => m.id).join(", ")}.`;
+  };
+  const defaultModel = async (): Promise<string> => {
+    if (options.defaultModel) return options.defaultModel;
+    const [first] = await list();
+    if (first) return first.id;
+    throw new LlmError({
+      code: "model_not_found",
+      message: `${capitalize(upstream)} lists no models; set LLM_MODEL or add a model.`,
+      retryable: false,
+    });
+  };
+  return { fetchModels, list, describeMissing, defaultModel };
+}
+
+/** An LlmClient for any OpenAI-compatible chat-completions endpoint (LiteLLM, Ollama's /v1, vLLM…). */
+export function createGatewayClient(options: GatewayClientOptions): LlmClient {
+  const upstream = options.kind === "ollama" ? "Ollama" : "the gateway";
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  const provider = createOpenAI({
+    baseURL: options.baseURL,
+    // The provider requires a key; the fetch wrapper drops the header when there is none.
+    apiKey: options.apiKey ?? "unused",
+    fetch: createUpstreamFetch({ baseFetch, hasApiKey: Boolean(options.apiKey) }),
+  });
+  const models = createModels(options, upstream, baseFetch);
+  const engine: StreamEngineConfig = {
+    streaming: options.streaming,
+    firstTokenTimeoutMs: options.firstTokenTimeoutMs,
+    chunkTimeoutMs: options.chunkTimeoutMs,
+    maxRetries: options.maxRetries,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
+    retryMaxDelayMs: options.retryMaxDelayMs ?? 10_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+    simulatedWordDelayMs: options.simulatedWordDelayMs ?? 10,
+    upstream,
+    languageModel: (modelId, mode) =>
+      mode === "stream"
+        ? provider.chat(modelId)
+        : wrapLanguageModel({ model: provider.chat(modelId), middleware: simulateStreamingMiddleware() }),
+    nonStreamingModels: new Set<string>(),
+    describeMissingModel: models.describeMissing,
+  };
+  const label = options.label ?? defaultLabel(options.kind, options.baseURL);
+
+  return {
+    kind: options.kind,
+    label,
+    defaultModel: models.defaultModel,
+    listModels: () => models.list(),
+    stream: (request) => streamAnswer(request, engine),
+    async health(): Promise<UpstreamHealth> {
+      try {
+        // Short timeout: readiness probes call this and must not hang on a black-holed host.
+        const available = await models.fetchModels(3_000);
+        return { ok: true, kind: options.kind, label, detail: `${available.length} model(s) available` };
+      } catch (error) {
+        const detail = error instanceof Error ? error.message : String(error);
+        return { ok: false, kind: options.kind, label, detail };
+      }
+    },
+  };
+}

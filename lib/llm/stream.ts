@@ -1,0 +1,201 @@
+import type { LanguageModel } from "ai";
+import type { Usage } from "../protocol";
+import { type AttemptOutcome, type RunState, runAttempt } from "./attempt";
+import { type ClassifiedFailure, classifyFailure, isNotStreamingFailure } from "./classify-error";
+import { backoffDelayMs, sleep } from "./retry-policy";
+import { LlmError, type StreamRequest, type StreamResult } from "./types";
+import { capitalize, formatSeconds } from "./wording";
+
+export type StreamingMode = "auto" | "true" | "false";
+
+export type StreamEngineConfig = {
+  streaming: StreamingMode;
+  firstTokenTimeoutMs: number;
+  chunkTimeoutMs: number;
+  maxRetries: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** A Retry-After longer than this is not waited out: the run fails at once. */
+  maxRetryAfterMs: number;
+  simulatedWordDelayMs: number;
+  /** Named in messages the user reads, e.g. "the gateway". */
+  upstream: string;
+  /** `generate`: a model that asks for the whole answer and streams it by simulation. */
+  languageModel: (modelId: string, mode: "stream" | "generate") => LanguageModel;
+  /** Models known not to stream; the engine adds to it when `auto` falls back. */
+  nonStreamingModels: Set<string>;
+  /** The message for an unknown model, e.g. naming the models on offer. */
+  describeMissingModel?: (modelId: string) => Promise<string>;
+};
+
+type Run = { request: StreamRequest; config: StreamEngineConfig; state: RunState; simulated: boolean };
+
+/**
+ * Streams one answer with retries, timeouts, simulated streaming and the `auto`
+ * fallback. Retries happen only while nothing has reached onDelta, so text is never
+ * duplicated. Resolves with `cancelled` on the caller's abort; rejects with LlmError.
+ */
+export async function streamAnswer(
+  request: StreamRequest,
+  config: StreamEngineConfig,
+): Promise<StreamResult> {
+  const run: Run = {
+    request,
+    config,
+    state: { text: "", startedAt: performance.now(), firstDeltaAt: null },
+    simulated: config.streaming === "false" || config.nonStreamingModels.has(request.modelId),
+  };
+  if (run.simulated) reportSimulation(request);
+  let retries = 0;
+  for (;;) {
+    if (request.abortSignal.aborted) return finish(run, "cancelled", {});
+    const outcome = await runAttempt({
+      model: config.languageModel(request.modelId, run.simulated ? "generate" : "stream"),
+      request,
+      state: run.state,
+      simulated: run.simulated,
+      firstTokenTimeoutMs: config.firstTokenTimeoutMs,
+      chunkTimeoutMs: config.chunkTimeoutMs,
+      simulatedWordDelayMs: config.simulatedWordDelayMs,
+    });
+    if (outcome.kind === "cancelled") return finish(run, "cancelled", {});
+    if (outcome.kind === "finished") {
+      if (run.state.text === "") throw emptyAnswer(config);
+      return finish(run, outcome.finishReason, outcome.usage);
+    }
+    if (shouldFallBackToSimulation(run, outcome)) {
+      run.simulated = true;
+      config.nonStreamingModels.add(request.modelId);
+      reportSimulation(request);
+      continue;
+    }
+    const failure = await describeFailure(run, outcome);
+    const waitMs = retryWait(run, failure, retries);
+    if (waitMs === undefined) throw finalError(run, failure, retries);
+    retries += 1;
+    reportRetry(run, failure, retries, waitMs);
+    await sleep(waitMs, request.abortSignal);
+  }
+}
+
+function finish(run: Run, finishReason: StreamResult["finishReason"], usage: Usage): StreamResult {
+  const { state } = run;
+  return {
+    text: state.text,
+    finishReason,
+    usage,
+    firstTokenMs: state.firstDeltaAt === null ? null : Math.round(state.firstDeltaAt - state.startedAt),
+    totalMs: Math.round(performance.now() - state.startedAt),
+    simulated: run.simulated,
+  };
+}
+
+function reportSimulation(request: StreamRequest): void {
+  request.onStatus?.({
+    status: "simulating_stream",
+    detail: "The model answers in one piece; it is shown word by word as it arrives.",
+  });
+}
+
+function shouldFallBackToSimulation(run: Run, outcome: AttemptOutcome): boolean {
+  return (
+    outcome.kind === "failed" &&
+    run.config.streaming === "auto" &&
+    !run.simulated &&
+    run.state.text === "" &&
+    isNotStreamingFailure(outcome.error)
+  );
+}
+
+async function describeFailure(
+  run: Run,
+  outcome: Exclude<AttemptOutcome, { kind: "finished" | "cancelled" }>,
+) {
+  const { config, request, state } = run;
+  const ctx = { modelId: request.modelId, partialText: state.text, upstream: config.upstream };
+  if (outcome.kind === "timeout") return { error: timeoutError(run, outcome.which), autoRetry: false };
+  const failure = classifyFailure(outcome.error, ctx);
+  if (failure.error.code === "model_not_found" && config.describeMissingModel) {
+    failure.error = withMessage(failure.error, await config.describeMissingModel(request.modelId));
+  }
+  return failure;
+}
+
+function timeoutError(run: Run, which: "first_token" | "stalled"): LlmError {
+  const { config, state } = run;
+  const firstToken = which === "first_token";
+  const message = firstToken
+    ? `The model sent no answer within ${formatSeconds(config.firstTokenTimeoutMs)}.`
+    : `The model stalled: nothing arrived for ${formatSeconds(config.chunkTimeoutMs)}.`;
+  return new LlmError({
+    code: firstToken ? "first_token_timeout" : "stalled",
+    message,
+    retryable: true,
+    partialText: state.text,
+  });
+}
+
+function retryWait(run: Run, failure: ClassifiedFailure, retries: number): number | undefined {
+  const { config, state } = run;
+  if (!failure.autoRetry || state.text !== "" || retries >= config.maxRetries) return undefined;
+  if (failure.retryAfterMs !== undefined) {
+    return failure.retryAfterMs > config.maxRetryAfterMs ? undefined : failure.retryAfterMs;
+  }
+  return backoffDelayMs(retries, {
+    baseDelayMs: config.retryBaseDelayMs,
+    maxDelayMs: config.retryMaxDelayMs,
+  });
+}
+
+function reportRetry(run: Run, failure: ClassifiedFailure, attempt: number, retryInMs: number): void {
+  const { config, request } = run;
+  const rateLimited = failure.error.code === "rate_limited";
+  const reason = rateLimited
+    ? `${capitalize(config.upstream)} is rate-limiting requests`
+    : describeTransient(failure, config.upstream);
+  request.onStatus?.({
+    status: rateLimited ? "rate_limited" : "retrying",
+    detail: `${reason}; retrying in ${formatSeconds(retryInMs)} (attempt ${attempt} of ${config.maxRetries}).`,
+    attempt,
+    retryInMs,
+  });
+}
+
+function describeTransient(failure: ClassifiedFailure, upstream: string): string {
+  const { error } = failure;
+  if (error.status !== undefined) return `${capitalize(upstream)} answered HTTP ${error.status}`;
+  if (error.code === "upstream_unreachable") return `Cannot reach ${upstream}`;
+  return `The connection to ${upstream} was lost`;
+}
+
+function finalError(run: Run, failure: ClassifiedFailure, retries: number): LlmError {
+  const { error, retryAfterMs } = failure;
+  if (run.state.text !== "") return error;
+  if (retryAfterMs !== undefined && retryAfterMs > run.config.maxRetryAfterMs) {
+    return withMessage(error, `${error.message} (it asks to wait ${formatSeconds(retryAfterMs)})`);
+  }
+  if (retries === 0) return error;
+  return withMessage(
+    error,
+    `${error.message} (gave up after ${retries} ${retries === 1 ? "retry" : "retries"})`,
+  );
+}
+
+function withMessage(error: LlmError, message: string): LlmError {
+  return new LlmError({
+    code: error.code,
+    message,
+    retryable: error.retryable,
+    status: error.status,
+    partialText: error.partialText,
+    cause: error.cause,
+  });
+}
+
+function emptyAnswer(config: StreamEngineConfig): LlmError {
+  return new LlmError({
+    code: "empty_answer",
+    message: `${capitalize(config.upstream)} finished without any text.`,
+    retryable: true,
+  });
+}
