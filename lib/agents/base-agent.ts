@@ -148,7 +148,8 @@ function toRunError(error: unknown): RunError {
  */
 function describeCause(error: RunError, cause: unknown) {
   if (cause instanceof LlmError) return { code: cause.code, status: cause.status, message: cause.message };
-  if (cause instanceof Error) return { code: error.code, name: cause.name, message: cause.message, stack: cause.stack };
+  if (cause instanceof Error)
+    return { code: error.code, name: cause.name, message: cause.message, stack: cause.stack };
   return { code: error.code };
 }
 
