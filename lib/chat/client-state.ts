@@ -1,22 +1,7 @@
-import type {
-  ErrorInfo,
-  InProgressRun,
-  JoinConversationResult,
-  Message,
-  SendMessageResult,
-  ServerToClientEvents,
-} from "../protocol";
-import {
-  type AssistantEntry,
-  applyComplete,
-  applyError,
-  applyStarted,
-  applyStatus,
-  applyUpdate,
-  isTerminal,
-  newRun,
-  type RunPhase,
-} from "./client-run";
+import type { ErrorInfo, JoinConversationResult, SendMessageResult, ServerToClientEvents } from "../protocol";
+import { applyServerEvent } from "./client-events";
+import { type AssistantEntry, isTerminal, newRun, type RunPhase } from "./client-run";
+import { applySnapshot } from "./client-snapshot";
 
 export type { AssistantEntry, RunPhase, WaitingInfo } from "./client-run";
 export { isTerminal } from "./client-run";
@@ -126,83 +111,6 @@ function nameOf(state: ChatState, agentId: string): string {
   return state.agentNames[agentId] ?? agentId;
 }
 
-/* ---------- snapshot (join ack or server render) ---------- */
-
-function runFromStored(state: ChatState, message: Message, live: InProgressRun | undefined): AssistantEntry {
-  const agentId = message.agentId ?? "";
-  const run = newRun({ id: message.id, agentId, agentName: nameOf(state, agentId) });
-  const phaseByStatus: Record<Message["status"], RunPhase> = {
-    queued: "queued",
-    streaming: "streaming",
-    complete: "complete",
-    cancelled: "cancelled",
-    error: "error",
-    interrupted: "interrupted",
-  };
-  const phase = phaseByStatus[message.status];
-  if (!isTerminal(phase)) {
-    const text = live?.text ?? message.text;
-    // Without an in-progress entry we cannot know which seq the stored text reaches.
-    const seq = live ? live.seq : phase === "queued" && text === "" ? 0 : null;
-    return { ...run, phase: text ? "streaming" : phase === "queued" ? "queued" : "thinking", text, seq };
-  }
-  return {
-    ...run,
-    phase,
-    text: message.text,
-    seq: null,
-    progress: phase === "complete" ? 1 : 0,
-    error: message.error ?? null,
-    retryable: phase === "error" || phase === "interrupted",
-    finishReason: phase === "cancelled" ? "cancelled" : phase === "complete" ? "stop" : null,
-  };
-}
-
-/** Keeps whichever of the local and the snapshot view of a run is further along. */
-function newerRun(local: AssistantEntry | undefined, fromSnapshot: AssistantEntry): AssistantEntry {
-  if (!local) return fromSnapshot;
-  const merged = { ...fromSnapshot, agentName: local.agentName, model: local.model, replyTo: local.replyTo };
-  if (isTerminal(local.phase)) return local;
-  if (isTerminal(fromSnapshot.phase)) return { ...local, ...merged, live: local.live };
-  if ((local.seq ?? -1) >= (fromSnapshot.seq ?? -1) && local.text.length >= fromSnapshot.text.length)
-    return local;
-  return { ...local, ...merged, pending: {}, waiting: local.waiting, live: local.live };
-}
-
-function applySnapshot(state: ChatState, snapshot: JoinConversationResult): ChatState {
-  const live = new Map(snapshot.inProgress.map((run) => [run.messageId, run]));
-  const localRuns = new Map<string, AssistantEntry>();
-  const localUsers = new Map<string, UserEntry>();
-  for (const entry of state.entries) {
-    if (entry.kind === "assistant") localRuns.set(entry.id, entry);
-    else if (entry.id) localUsers.set(entry.id, entry);
-  }
-  const known = new Set(snapshot.conversation.messages.map((message) => message.id));
-  const entries: ChatEntry[] = snapshot.conversation.messages.map((message): ChatEntry => {
-    if (message.role === "assistant") {
-      return newerRun(localRuns.get(message.id), runFromStored(state, message, live.get(message.id)));
-    }
-    const local = localUsers.get(message.id);
-    return {
-      kind: "user",
-      key: local?.key ?? message.id,
-      id: message.id,
-      clientMessageId: local?.clientMessageId ?? null,
-      text: message.text,
-      createdAt: message.createdAt,
-      sendState: "sent",
-      sendError: null,
-      agentIds: local?.agentIds ?? null,
-    };
-  });
-  // Sends still in flight (or failed) are not stored yet; keep them after the history.
-  const unsent = state.entries.filter(
-    (entry) =>
-      entry.kind === "user" && (entry.id === null || !known.has(entry.id)) && entry.sendState !== "sent",
-  );
-  return { ...state, conversationId: snapshot.conversation.id, entries: [...entries, ...unsent] };
-}
-
 /* ---------- send acknowledgement ---------- */
 
 function applyAck(state: ChatState, clientMessageId: string, result: SendMessageResult): ChatState {
@@ -254,77 +162,6 @@ function insertAfterGroup(entries: ChatEntry[], userKey: string, run: AssistantE
     at += 1;
   }
   return [...entries.slice(0, at), run, ...entries.slice(at)];
-}
-
-/* ---------- server events ---------- */
-
-function applyServerEvent(state: ChatState, event: ServerEvent): ChatState {
-  if (event.payload.conversationId !== state.conversationId) return state;
-  switch (event.name) {
-    case "message_created": {
-      const { message } = event.payload;
-      if (state.entries.some((entry) => entry.kind === "user" && entry.id === message.id)) return state;
-      const entry: UserEntry = {
-        kind: "user",
-        key: message.id,
-        id: message.id,
-        clientMessageId: null,
-        text: message.text,
-        createdAt: message.createdAt,
-        sendState: "sent",
-        sendError: null,
-        agentIds: null,
-      };
-      return { ...state, entries: [...state.entries, entry] };
-    }
-    case "agent_processing_started":
-      return updateRun(state, event.payload, "thinking", (run) => applyStarted(run, event.payload));
-    case "agent_processing_status": {
-      const phase = event.payload.status === "queued" ? "queued" : "thinking";
-      return updateRun(state, event.payload, phase, (run) => applyStatus(run, event.payload));
-    }
-    case "agent_processing_update":
-      return updateRun(state, event.payload, "thinking", (run) => applyUpdate(run, event.payload));
-    case "agent_processing_complete":
-      return updateRun(state, event.payload, "thinking", (run) => applyComplete(run, event.payload));
-    case "agent_processing_error":
-      return updateRun(state, event.payload, "thinking", (run) => applyError(run, event.payload));
-    case "agent_message": {
-      const { message } = event.payload;
-      if (state.entries.some((entry) => entry.kind === "assistant" && entry.id === message.id)) return state;
-      const run = newRun({
-        id: message.id,
-        agentId: message.agentId,
-        agentName: nameOf(state, message.agentId),
-      });
-      const done: AssistantEntry = { ...run, phase: "complete", text: message.text, seq: null, progress: 1 };
-      return { ...state, entries: [...state.entries, done] };
-    }
-  }
-}
-
-function updateRun(
-  state: ChatState,
-  ref: { messageId: string; agentId: string },
-  phaseIfNew: RunPhase,
-  change: (run: AssistantEntry) => AssistantEntry,
-): ChatState {
-  const at = state.entries.findIndex((entry) => entry.kind === "assistant" && entry.id === ref.messageId);
-  if (at < 0) {
-    const run = newRun({
-      id: ref.messageId,
-      agentId: ref.agentId,
-      agentName: nameOf(state, ref.agentId),
-      phase: phaseIfNew,
-    });
-    return { ...state, entries: [...state.entries, change(run)] };
-  }
-  const current = state.entries[at] as AssistantEntry;
-  const next = change(current);
-  if (next === current) return state;
-  const entries = [...state.entries];
-  entries[at] = next;
-  return { ...state, entries };
 }
 
 /* ---------- selectors ---------- */

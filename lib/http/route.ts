@@ -38,6 +38,19 @@ export async function parseBody<S extends z.ZodType>(request: Request, schema: S
   return parsed.data;
 }
 
+/**
+ * The origin the client used, for links it will follow: behind a proxy the
+ * forwarded headers say it, else the Host header (Next's request.url carries
+ * the server's own configured host instead).
+ */
+export function publicOrigin(request: Request): string {
+  const first = (value: string | null) => value?.split(",")[0]?.trim() || undefined;
+  const host = first(request.headers.get("x-forwarded-host")) ?? first(request.headers.get("host"));
+  const url = new URL(request.url);
+  const proto = first(request.headers.get("x-forwarded-proto")) ?? url.protocol.replace(":", "");
+  return host ? `${proto}://${host}` : url.origin;
+}
+
 type Handler<C> = (request: Request, context: C) => Promise<Response>;
 
 /** Turns every failure of a route handler into the API's error shape, logging the unexpected ones once. */

@@ -278,6 +278,7 @@ describe("Socket.IO protocol against the real server and a streaming gateway", (
       body: JSON.stringify({ visibility: "public" }),
     });
     const { shareUrl } = (await patched.json()) as { shareUrl: string };
+    expect(shareUrl.startsWith(`${server.url}/s/`)).toBe(true);
     const shareId = new URL(shareUrl).pathname.split("/").at(-1) ?? "";
 
     const viewer = await client();

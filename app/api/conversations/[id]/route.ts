@@ -1,4 +1,4 @@
-import { parseBody, requireUserId, route } from "@/lib/http/route";
+import { parseBody, publicOrigin, requireUserId, route } from "@/lib/http/route";
 import { getServices } from "@/lib/services";
 import { type ConversationContext, updateConversationSchema } from "../schemas";
 
@@ -15,7 +15,7 @@ export const PATCH = route(async (request: Request, { params }: ConversationCont
   const { id } = await params;
   const body = await parseBody(request, updateConversationSchema);
   const updated = await getServices().chat.updateConversation({ userId, conversationId: id, ...body });
-  const shareUrl = updated.shareUrl ? new URL(updated.shareUrl, request.url).toString() : null;
+  const shareUrl = updated.shareUrl ? new URL(updated.shareUrl, publicOrigin(request)).toString() : null;
   return Response.json({ ...updated, shareUrl });
 });
 

@@ -1,0 +1,58 @@
+import type { ReactNode } from "react";
+import { ConnectionStatus } from "./connection-status";
+
+type Props = { modelLabel: string | null; title?: string | null; actions?: ReactNode };
+
+export function AppHeader({ modelLabel, title, actions }: Props) {
+  return (
+    <header className="shrink-0 border-b border-zinc-200/80 bg-white/80 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/80">
+      <div className="mx-auto flex h-14 w-full max-w-5xl items-center gap-3 px-4">
+        {/* A full load: "/" may be the very page whose URL became /c/<id>, and it must start afresh. */}
+        <a
+          href="/"
+          aria-label="Switchboard"
+          className="flex shrink-0 items-center gap-2 font-semibold text-zinc-900 dark:text-zinc-50"
+        >
+          <span
+            aria-hidden
+            className="flex size-7 items-center justify-center rounded-lg bg-gradient-to-br from-indigo-500 to-violet-600 text-sm text-white shadow-sm"
+          >
+            S
+          </span>
+          <span className={title ? "hidden sm:inline" : undefined}>Switchboard</span>
+        </a>
+        {title ? (
+          <>
+            <span aria-hidden className="hidden text-zinc-300 sm:inline dark:text-zinc-700">
+              /
+            </span>
+            <h1 className="min-w-0 truncate text-sm font-medium text-zinc-600 dark:text-zinc-300">{title}</h1>
+          </>
+        ) : null}
+        <div className="ml-auto flex shrink-0 items-center gap-1 sm:gap-2">
+          {modelLabel ? (
+            <span
+              data-testid="model-label"
+              title="Answers come from a built-in demo model, not an LLM"
+              className="whitespace-nowrap rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 dark:bg-amber-900/40 dark:text-amber-200"
+            >
+              {modelLabel}
+            </span>
+          ) : null}
+          <ConnectionStatus />
+          {actions}
+          <a
+            href="/"
+            title="New chat"
+            className="inline-flex h-8 items-center gap-1.5 rounded-lg px-2 text-sm font-medium text-zinc-700 hover:bg-zinc-100 sm:px-2.5 dark:text-zinc-200 dark:hover:bg-zinc-800"
+          >
+            <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="size-4">
+              <path d="M10.75 4.75a.75.75 0 0 0-1.5 0v4.5h-4.5a.75.75 0 0 0 0 1.5h4.5v4.5a.75.75 0 0 0 1.5 0v-4.5h4.5a.75.75 0 0 0 0-1.5h-4.5v-4.5Z" />
+            </svg>
+            <span className="sr-only sm:not-sr-only">New chat</span>
+          </a>
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,142 @@
+"use client";
+
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { PublicAgent } from "@/lib/agents/types";
+import { activeRuns } from "@/lib/chat/client-state";
+import type { JoinConversationResult } from "@/lib/protocol";
+import { AppHeader } from "./app-header";
+import { Composer, type ComposerHandle } from "./composer";
+import { EmptyState } from "./empty-state";
+import { ErrorBanner } from "./error-banner";
+import { AssistantMessage, UserMessage } from "./message-card";
+import { MessageList, type MessageListHandle } from "./message-list";
+import { ShareButton } from "./share-button";
+import { useChat } from "./use-chat";
+
+export type ChatViewProps = {
+  agents: PublicAgent[];
+  modelLabel: string | null;
+  /** History rendered on the server; null for a new chat. */
+  initial: JoinConversationResult | null;
+} & ({ mode: "owner"; shareUrl: string | null } | { mode: "shared"; shareId: string });
+
+export function ChatView(props: ChatViewProps) {
+  const { agents, modelLabel, initial } = props;
+  const owner = props.mode === "owner";
+  const agentNames = useMemo(
+    () => Object.fromEntries(agents.map((agent) => [agent.id, agent.name])),
+    [agents],
+  );
+  const [conversationId, setConversationId] = useState(initial?.conversation.id ?? null);
+  const composer = useRef<ComposerHandle>(null);
+  const list = useRef<MessageListHandle>(null);
+  const [agent, setAgent] = useState(agents[0]?.id ?? "");
+
+  const chat = useChat({
+    agentNames,
+    initial,
+    target:
+      props.mode === "shared"
+        ? { shareId: props.shareId }
+        : initial
+          ? { conversationId: initial.conversation.id }
+          : null,
+    onConversationCreated: (id) => {
+      setConversationId(id);
+      // The page keeps its state and its live runs; only the address changes.
+      window.history.replaceState(window.history.state, "", `/c/${encodeURIComponent(id)}`);
+    },
+  });
+  const { state, stop, retryRun: retry } = chat;
+  const busy = activeRuns(state).length > 0;
+
+  useEffect(() => {
+    if (!owner || !busy) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape" && !event.defaultPrevented) stop();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [owner, busy, stop]);
+
+  const send = (text: string, agentIds: string[] | null) => {
+    chat.send(text, agentIds);
+    list.current?.scrollToLatest();
+    composer.current?.focus();
+  };
+
+  // Stable, so memoised cards do not all re-render on every streamed frame.
+  const retryRun = useCallback(
+    (run: Parameters<typeof retry>[0]) => {
+      retry(run);
+      list.current?.scrollToLatest();
+    },
+    [retry],
+  );
+
+  return (
+    <div className="flex h-dvh flex-col bg-white text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
+      <AppHeader
+        modelLabel={modelLabel}
+        title={initial?.conversation.title}
+        actions={
+          owner && conversationId ? (
+            <ShareButton conversationId={conversationId} initialShareUrl={props.shareUrl} />
+          ) : null
+        }
+      />
+
+      {state.entries.length === 0 ? (
+        <EmptyState
+          agents={agents}
+          readOnly={!owner}
+          selected={agent}
+          onSelect={(id) => {
+            setAgent(id);
+            composer.current?.focus();
+          }}
+        />
+      ) : (
+        <MessageList ref={list} streaming={busy}>
+          {state.entries.map((entry) =>
+            entry.kind === "user" ? (
+              <UserMessage key={entry.key} entry={entry} onResend={owner ? chat.resend : undefined} />
+            ) : (
+              <AssistantMessage key={entry.key} entry={entry} onRetry={owner ? retryRun : undefined} />
+            ),
+          )}
+        </MessageList>
+      )}
+
+      <footer className="shrink-0 px-3 pb-3 sm:px-4 sm:pb-4">
+        <div className="mx-auto w-full max-w-3xl">
+          {chat.joinError ? (
+            <div className="mb-2">
+              <ErrorBanner title="Live updates unavailable" message={chat.joinError.message} />
+            </div>
+          ) : null}
+          {owner ? (
+            <>
+              <Composer
+                ref={composer}
+                agents={agents}
+                agent={agent}
+                onAgentChange={setAgent}
+                busy={busy}
+                onSend={send}
+                onStop={stop}
+              />
+              <p className="mt-2 hidden text-center text-xs text-zinc-400 sm:block dark:text-zinc-500">
+                Enter to send · Shift+Enter for a new line{busy ? " · Esc to stop" : ""}
+              </p>
+            </>
+          ) : (
+            <p className="rounded-xl bg-zinc-100 px-4 py-3 text-center text-sm text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400">
+              You are reading a shared conversation. New answers appear here as they are written.
+            </p>
+          )}
+        </div>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,138 @@
+"use client";
+
+import { memo, useEffect, useState } from "react";
+import { type AssistantEntry, displayStatus, type UserEntry } from "@/lib/chat/client-state";
+import { ErrorBanner } from "./error-banner";
+import { avatarColor, formatDuration } from "./format";
+import { ProgressBar } from "./progress-bar";
+import { ThinkingIndicator } from "./thinking-indicator";
+
+type UserProps = { entry: UserEntry; onResend?: (entry: UserEntry) => void };
+
+export const UserMessage = memo(function UserMessage({ entry, onResend }: UserProps) {
+  return (
+    <div
+      data-testid="message"
+      data-role="user"
+      data-message-id={entry.id ?? undefined}
+      data-client-message-id={entry.clientMessageId ?? undefined}
+      data-send-state={entry.sendState}
+      className="flex flex-col items-end"
+    >
+      <div
+        className={`max-w-[85%] whitespace-pre-wrap break-words rounded-2xl rounded-br-md bg-indigo-600 px-4 py-2.5 text-[15px] leading-relaxed text-white shadow-sm dark:bg-indigo-500 ${
+          entry.sendState === "pending" ? "opacity-80" : ""
+        }`}
+      >
+        {entry.text}
+      </div>
+      {entry.sendState === "failed" ? (
+        <div className="w-full max-w-[85%]">
+          <ErrorBanner
+            title="Not sent"
+            message={entry.sendError?.message ?? "The message could not be sent."}
+            onRetry={onResend ? () => onResend(entry) : undefined}
+          />
+        </div>
+      ) : null}
+    </div>
+  );
+});
+
+const BAR_LINGER_MS = 2_000;
+
+type AssistantProps = { entry: AssistantEntry; onRetry?: (entry: AssistantEntry) => void };
+
+function footerText(entry: AssistantEntry): string | null {
+  const parts: string[] = [];
+  if (entry.finishedAt !== null && entry.startedAt !== null) {
+    parts.push(formatDuration(entry.finishedAt - entry.startedAt));
+  }
+  if (entry.tokenCount > 0) parts.push(`${entry.tokenCount} tokens`);
+  if (entry.finishReason === "length") parts.push("cut off at the length limit");
+  return parts.length > 0 ? parts.join(" · ") : null;
+}
+
+export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry }: AssistantProps) {
+  const status = displayStatus(entry.phase);
+  const waitingForText = entry.text === "" && (status === "thinking" || status === "streaming");
+  const finished = status === "complete" && entry.live;
+  // A finished bar stays at 100 for a moment, then gives its row to the answer's statistics.
+  const [barDone, setBarDone] = useState(false);
+  useEffect(() => {
+    if (!finished) return;
+    const timer = setTimeout(() => setBarDone(true), BAR_LINGER_MS);
+    return () => clearTimeout(timer);
+  }, [finished]);
+  const showProgress = entry.live && (status === "streaming" || (finished && !barDone));
+  const retry = onRetry ? () => onRetry(entry) : undefined;
+  const footer = finished && barDone ? footerText(entry) : null;
+
+  return (
+    <article
+      data-testid="message"
+      data-role="assistant"
+      data-message-id={entry.id}
+      data-agent-id={entry.agentId}
+      data-status={status}
+      aria-busy={status === "thinking" || status === "streaming"}
+      className="flex gap-3"
+    >
+      <div
+        aria-hidden
+        className={`mt-0.5 flex size-8 shrink-0 items-center justify-center rounded-full text-sm font-semibold text-white ${avatarColor(entry.agentId)}`}
+      >
+        {entry.agentName.slice(0, 1).toUpperCase()}
+      </div>
+      <div className="min-w-0 flex-1">
+        <header className="flex flex-wrap items-baseline gap-x-2 text-sm">
+          <span className="font-semibold text-zinc-900 dark:text-zinc-100">{entry.agentName}</span>
+          {entry.model ? (
+            <span className="truncate text-xs text-zinc-500 dark:text-zinc-400">{entry.model}</span>
+          ) : null}
+        </header>
+
+        {waitingForText ? <ThinkingIndicator agentName={entry.agentName} waiting={entry.waiting} /> : null}
+
+        <div
+          data-testid="streaming-text"
+          aria-live="polite"
+          className="mt-1 whitespace-pre-wrap break-words text-[15px] leading-relaxed text-zinc-800 empty:hidden dark:text-zinc-200"
+        >
+          {entry.text || null}
+          {status === "streaming" && entry.text !== "" ? (
+            <span
+              aria-hidden
+              className="ml-0.5 inline-block h-[1.1em] w-[3px] translate-y-[0.2em] animate-pulse rounded-sm bg-indigo-500"
+            />
+          ) : null}
+        </div>
+
+        {showProgress ? (
+          <ProgressBar progress={entry.progress} etaMs={entry.etaMs} done={status === "complete"} />
+        ) : null}
+
+        {entry.phase === "cancelled" ? (
+          <p className="mt-2 text-xs font-medium text-zinc-500 dark:text-zinc-400">Stopped</p>
+        ) : null}
+        {entry.phase === "error" ? (
+          <ErrorBanner
+            title={`${entry.agentName} could not finish`}
+            message={entry.error?.message ?? "Something went wrong."}
+            onRetry={retry}
+          />
+        ) : null}
+        {entry.phase === "interrupted" ? (
+          <ErrorBanner
+            title="Interrupted — the server restarted"
+            message="This answer stopped when the server restarted."
+            onRetry={retry}
+          />
+        ) : null}
+        {footer ? (
+          <p className="mt-3 h-4 text-xs leading-4 text-zinc-400 dark:text-zinc-500">{footer}</p>
+        ) : null}
+      </div>
+    </article>
+  );
+});

@@ -1,0 +1,111 @@
+"use client";
+
+import { useState } from "react";
+
+type Props = { conversationId: string; initialShareUrl: string | null };
+
+type ShareState =
+  | { phase: "idle" }
+  | { phase: "working" }
+  | { phase: "shared"; url: string; copied: boolean }
+  | { phase: "failed"; message: string };
+
+async function makePublic(conversationId: string): Promise<string> {
+  const response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ visibility: "public" }),
+  });
+  const body = (await response.json().catch(() => null)) as {
+    shareUrl?: string | null;
+    error?: { message?: string };
+  } | null;
+  if (!response.ok || !body?.shareUrl) throw new Error(body?.error?.message ?? "Sharing failed. Try again.");
+  // The server cannot know the address this browser reached it by (proxies, ports): keep only the path.
+  const { pathname, search } = new URL(body.shareUrl, window.location.origin);
+  return new URL(pathname + search, window.location.origin).toString();
+}
+
+export function ShareButton({ conversationId, initialShareUrl }: Props) {
+  const [state, setState] = useState<ShareState>({ phase: "idle" });
+
+  const share = async () => {
+    setState({ phase: "working" });
+    try {
+      setState({ phase: "shared", url: await makePublic(conversationId), copied: false });
+    } catch (error) {
+      setState({ phase: "failed", message: error instanceof Error ? error.message : "Sharing failed." });
+    }
+  };
+
+  const copy = async (url: string) => {
+    try {
+      await navigator.clipboard.writeText(url);
+      setState({ phase: "shared", url, copied: true });
+    } catch {
+      // Clipboard access needs a secure context; the link stays visible to copy by hand.
+    }
+  };
+
+  return (
+    <div className="relative">
+      <button
+        type="button"
+        data-testid="share-button"
+        onClick={share}
+        disabled={state.phase === "working"}
+        title={initialShareUrl ? "Shared: anyone with the link can read along" : "Share a read-only link"}
+        className="inline-flex h-8 items-center gap-1.5 rounded-lg px-2.5 text-sm font-medium text-zinc-700 hover:bg-zinc-100 disabled:opacity-60 dark:text-zinc-200 dark:hover:bg-zinc-800"
+      >
+        <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="size-4">
+          <path d="M13 4.5a2.5 2.5 0 1 1 .702 1.737L6.97 9.604a2.518 2.518 0 0 1 0 .792l6.733 3.367a2.5 2.5 0 1 1-.671 1.341l-6.733-3.367a2.5 2.5 0 1 1 0-3.474l6.733-3.367A2.52 2.52 0 0 1 13 4.5Z" />
+        </svg>
+        <span className="sr-only sm:not-sr-only">Share</span>
+      </button>
+      {state.phase === "shared" || state.phase === "failed" ? (
+        <div
+          role="dialog"
+          aria-label="Share link"
+          className="absolute top-10 right-0 z-20 w-[min(22rem,calc(100vw-2rem))] rounded-xl border border-zinc-200 bg-white p-3 text-sm shadow-xl dark:border-zinc-700 dark:bg-zinc-900"
+        >
+          {state.phase === "shared" ? (
+            <>
+              <p className="mb-2 text-zinc-600 dark:text-zinc-300">
+                Anyone with this link can read along, live:
+              </p>
+              <div className="flex items-center gap-2">
+                <a
+                  data-testid="share-url"
+                  href={state.url}
+                  target="_blank"
+                  rel="noreferrer"
+                  className="min-w-0 flex-1 truncate rounded-lg bg-zinc-100 px-2.5 py-1.5 font-mono text-xs text-indigo-700 dark:bg-zinc-800 dark:text-indigo-300"
+                >
+                  {state.url}
+                </a>
+                <button
+                  type="button"
+                  onClick={() => copy(state.url)}
+                  className="shrink-0 rounded-lg bg-indigo-600 px-2.5 py-1.5 text-xs font-semibold text-white hover:bg-indigo-500"
+                >
+                  {state.copied ? "Copied" : "Copy"}
+                </button>
+              </div>
+            </>
+          ) : (
+            <p role="alert" className="text-red-700 dark:text-red-300">
+              {state.message}
+            </p>
+          )}
+          <button
+            type="button"
+            onClick={() => setState({ phase: "idle" })}
+            className="mt-2 text-xs text-zinc-500 hover:text-zinc-700 dark:hover:text-zinc-300"
+          >
+            Close
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}

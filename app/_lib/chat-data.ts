@@ -1,0 +1,47 @@
+import { notFound } from "next/navigation";
+import { cache } from "react";
+import type { PublicAgent } from "@/lib/agents/types";
+import { isAppError } from "@/lib/errors";
+import type { Conversation, JoinConversationResult } from "@/lib/protocol";
+import { getServices } from "@/lib/services";
+import { readUserId } from "./session";
+
+/** What every chat page needs besides the conversation. */
+export type ChatPageContext = {
+  agents: PublicAgent[];
+  /** Shown in the header; only the offline demo model announces itself. */
+  modelLabel: string | null;
+};
+
+export function chatPageContext(): ChatPageContext {
+  const { chat, llm } = getServices();
+  return { agents: chat.listAgents(), modelLabel: llm.kind === "demo" ? llm.label : null };
+}
+
+async function orNotFound<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    // "Not yours" and "not there" look the same, so ids cannot be probed.
+    if (isAppError(error) && (error.type === "not_found" || error.type === "forbidden")) notFound();
+    throw error;
+  }
+}
+
+function toSnapshot(conversation: Conversation): JoinConversationResult {
+  const { id, title, visibility, messages } = conversation;
+  return { conversation: { id, title, visibility, messages }, inProgress: getServices().chat.inProgress(id) };
+}
+
+// cache(): generateMetadata and the page share one load per request.
+export const loadOwnConversation = cache(async (conversationId: string) => {
+  const userId = await readUserId();
+  if (!userId) notFound();
+  const conversation = await orNotFound(() => getServices().chat.getConversation({ userId, conversationId }));
+  return { snapshot: toSnapshot(conversation), shareId: conversation.shareId };
+});
+
+export const loadSharedConversation = cache(async (shareId: string) => {
+  const conversation = await orNotFound(() => getServices().chat.getSharedConversation({ shareId }));
+  return { snapshot: toSnapshot(conversation) };
+});

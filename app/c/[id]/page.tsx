@@ -1,0 +1,26 @@
+import type { Metadata } from "next";
+import { ChatView } from "../../_components/chat-view";
+import { chatPageContext, loadOwnConversation } from "../../_lib/chat-data";
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { id } = await params;
+  const { snapshot } = await loadOwnConversation(id);
+  return { title: snapshot.conversation.title };
+}
+
+export default async function ConversationPage({ params }: Props) {
+  const { id } = await params;
+  const { snapshot, shareId } = await loadOwnConversation(id);
+  const { agents, modelLabel } = chatPageContext();
+  return (
+    <ChatView
+      mode="owner"
+      agents={agents}
+      modelLabel={modelLabel}
+      initial={snapshot}
+      shareUrl={shareId ? `/s/${encodeURIComponent(shareId)}` : null}
+    />
+  );
+}

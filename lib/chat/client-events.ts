@@ -1,0 +1,83 @@
+import {
+  type AssistantEntry,
+  applyComplete,
+  applyError,
+  applyStarted,
+  applyStatus,
+  applyUpdate,
+  newRun,
+  type RunPhase,
+} from "./client-run";
+import type { ChatState, ServerEvent, UserEntry } from "./client-state";
+
+const nameOf = (state: ChatState, agentId: string) => state.agentNames[agentId] ?? agentId;
+
+/** One room event; events of other conversations are ignored. */
+export function applyServerEvent(state: ChatState, event: ServerEvent): ChatState {
+  if (event.payload.conversationId !== state.conversationId) return state;
+  switch (event.name) {
+    case "message_created": {
+      const { message } = event.payload;
+      if (state.entries.some((entry) => entry.kind === "user" && entry.id === message.id)) return state;
+      const entry: UserEntry = {
+        kind: "user",
+        key: message.id,
+        id: message.id,
+        clientMessageId: null,
+        text: message.text,
+        createdAt: message.createdAt,
+        sendState: "sent",
+        sendError: null,
+        agentIds: null,
+      };
+      return { ...state, entries: [...state.entries, entry] };
+    }
+    case "agent_processing_started":
+      return updateRun(state, event.payload, "thinking", (run) => applyStarted(run, event.payload));
+    case "agent_processing_status": {
+      const phase = event.payload.status === "queued" ? "queued" : "thinking";
+      return updateRun(state, event.payload, phase, (run) => applyStatus(run, event.payload));
+    }
+    case "agent_processing_update":
+      return updateRun(state, event.payload, "thinking", (run) => applyUpdate(run, event.payload));
+    case "agent_processing_complete":
+      return updateRun(state, event.payload, "thinking", (run) => applyComplete(run, event.payload));
+    case "agent_processing_error":
+      return updateRun(state, event.payload, "thinking", (run) => applyError(run, event.payload));
+    case "agent_message": {
+      const { message } = event.payload;
+      if (state.entries.some((entry) => entry.kind === "assistant" && entry.id === message.id)) return state;
+      const run = newRun({
+        id: message.id,
+        agentId: message.agentId,
+        agentName: nameOf(state, message.agentId),
+      });
+      const done: AssistantEntry = { ...run, phase: "complete", text: message.text, seq: null, progress: 1 };
+      return { ...state, entries: [...state.entries, done] };
+    }
+  }
+}
+
+function updateRun(
+  state: ChatState,
+  ref: { messageId: string; agentId: string },
+  phaseIfNew: RunPhase,
+  change: (run: AssistantEntry) => AssistantEntry,
+): ChatState {
+  const at = state.entries.findIndex((entry) => entry.kind === "assistant" && entry.id === ref.messageId);
+  if (at < 0) {
+    const run = newRun({
+      id: ref.messageId,
+      agentId: ref.agentId,
+      agentName: nameOf(state, ref.agentId),
+      phase: phaseIfNew,
+    });
+    return { ...state, entries: [...state.entries, change(run)] };
+  }
+  const current = state.entries[at] as AssistantEntry;
+  const next = change(current);
+  if (next === current) return state;
+  const entries = [...state.entries];
+  entries[at] = next;
+  return { ...state, entries };
+}

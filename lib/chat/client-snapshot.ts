@@ -1,0 +1,81 @@
+import type { InProgressRun, JoinConversationResult, Message } from "../protocol";
+import { type AssistantEntry, isTerminal, newRun, type RunPhase } from "./client-run";
+import type { ChatEntry, ChatState, UserEntry } from "./client-state";
+
+const nameOf = (state: ChatState, agentId: string) => state.agentNames[agentId] ?? agentId;
+
+function runFromStored(state: ChatState, message: Message, live: InProgressRun | undefined): AssistantEntry {
+  const agentId = message.agentId ?? "";
+  const run = newRun({ id: message.id, agentId, agentName: nameOf(state, agentId) });
+  const phaseByStatus: Record<Message["status"], RunPhase> = {
+    queued: "queued",
+    streaming: "streaming",
+    complete: "complete",
+    cancelled: "cancelled",
+    error: "error",
+    interrupted: "interrupted",
+  };
+  const phase = phaseByStatus[message.status];
+  if (!isTerminal(phase)) {
+    const text = live?.text ?? message.text;
+    // Without an in-progress entry we cannot know which seq the stored text reaches.
+    const seq = live ? live.seq : phase === "queued" && text === "" ? 0 : null;
+    return { ...run, phase: text ? "streaming" : phase === "queued" ? "queued" : "thinking", text, seq };
+  }
+  return {
+    ...run,
+    phase,
+    text: message.text,
+    seq: null,
+    progress: phase === "complete" ? 1 : 0,
+    error: message.error ?? null,
+    retryable: phase === "error" || phase === "interrupted",
+    finishReason: phase === "cancelled" ? "cancelled" : phase === "complete" ? "stop" : null,
+  };
+}
+
+/** Keeps whichever of the local and the snapshot view of a run is further along. */
+function newerRun(local: AssistantEntry | undefined, fromSnapshot: AssistantEntry): AssistantEntry {
+  if (!local) return fromSnapshot;
+  const merged = { ...fromSnapshot, agentName: local.agentName, model: local.model, replyTo: local.replyTo };
+  if (isTerminal(local.phase)) return local;
+  if (isTerminal(fromSnapshot.phase)) return { ...local, ...merged, live: local.live };
+  if ((local.seq ?? -1) >= (fromSnapshot.seq ?? -1) && local.text.length >= fromSnapshot.text.length)
+    return local;
+  return { ...local, ...merged, pending: {}, waiting: local.waiting, live: local.live };
+}
+
+/** A join ack (or the server-rendered history) replaces the view, keeping what only this tab knows. */
+export function applySnapshot(state: ChatState, snapshot: JoinConversationResult): ChatState {
+  const live = new Map(snapshot.inProgress.map((run) => [run.messageId, run]));
+  const localRuns = new Map<string, AssistantEntry>();
+  const localUsers = new Map<string, UserEntry>();
+  for (const entry of state.entries) {
+    if (entry.kind === "assistant") localRuns.set(entry.id, entry);
+    else if (entry.id) localUsers.set(entry.id, entry);
+  }
+  const known = new Set(snapshot.conversation.messages.map((message) => message.id));
+  const entries: ChatEntry[] = snapshot.conversation.messages.map((message): ChatEntry => {
+    if (message.role === "assistant") {
+      return newerRun(localRuns.get(message.id), runFromStored(state, message, live.get(message.id)));
+    }
+    const local = localUsers.get(message.id);
+    return {
+      kind: "user",
+      key: local?.key ?? message.id,
+      id: message.id,
+      clientMessageId: local?.clientMessageId ?? null,
+      text: message.text,
+      createdAt: message.createdAt,
+      sendState: "sent",
+      sendError: null,
+      agentIds: local?.agentIds ?? null,
+    };
+  });
+  // Sends still in flight (or failed) are not stored yet; keep them after the history.
+  const unsent = state.entries.filter(
+    (entry) =>
+      entry.kind === "user" && (entry.id === null || !known.has(entry.id)) && entry.sendState !== "sent",
+  );
+  return { ...state, conversationId: snapshot.conversation.id, entries: [...entries, ...unsent] };
+}

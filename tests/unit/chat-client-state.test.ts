@@ -1,0 +1,369 @@
+import { describe, expect, it } from "vitest";
+import {
+  type AssistantEntry,
+  activeRuns,
+  type ChatAction,
+  type ChatState,
+  chatReducer,
+  displayStatus,
+  initialChatState,
+  promptFor,
+  type ServerEvent,
+} from "@/lib/chat/client-state";
+import { ConversationSync } from "@/lib/chat/conversation-sync";
+import type { JoinConversationResult, Message } from "@/lib/protocol";
+
+const C = "conv-1";
+const names = { scout: "Scout", sage: "Sage" };
+
+const started = (messageId: string, agentId = "scout"): ServerEvent => ({
+  name: "agent_processing_started",
+  payload: {
+    conversationId: C,
+    messageId,
+    agentId,
+    agentName: names[agentId as "scout"],
+    model: "m",
+    seq: 0,
+    ts: 1,
+  },
+});
+const update = (
+  messageId: string,
+  seq: number,
+  delta: string,
+  progress = seq / 10,
+  textLength = 0,
+): ServerEvent => ({
+  name: "agent_processing_update",
+  payload: {
+    conversationId: C,
+    messageId,
+    agentId: "scout",
+    seq,
+    delta,
+    textLength,
+    tokenCount: seq,
+    progress,
+    etaMs: 1000,
+    ts: 10 + seq,
+  },
+});
+const complete = (messageId: string, seq: number, text: string): ServerEvent => ({
+  name: "agent_processing_complete",
+  payload: {
+    conversationId: C,
+    messageId,
+    agentId: "scout",
+    seq,
+    text,
+    finishReason: "stop",
+    usage: { outputTokens: 3 },
+    timing: { firstTokenMs: 5, totalMs: 50 },
+    ts: 100,
+  },
+});
+const failure = (messageId: string, seq: number, partialText: string): ServerEvent => ({
+  name: "agent_processing_error",
+  payload: {
+    conversationId: C,
+    messageId,
+    agentId: "scout",
+    seq,
+    error: { code: "stalled", message: "The model stopped answering", retryable: true },
+    partialText,
+    ts: 100,
+  },
+});
+
+const stored = (id: string, role: Message["role"], text: string, status: Message["status"]): Message => ({
+  id,
+  role,
+  agentId: role === "assistant" ? "scout" : null,
+  text,
+  status,
+  createdAt: "2025-01-01T00:00:00.000Z",
+});
+const snapshotOf = (messages: Message[], inProgress: JoinConversationResult["inProgress"] = []) => ({
+  conversation: { id: C, title: "t", visibility: "private" as const, messages },
+  inProgress,
+});
+
+function run(actions: ChatAction[], start?: ChatState): ChatState {
+  const initial = start ?? initialChatState({ agentNames: names, snapshot: snapshotOf([]) });
+  return actions.reduce(chatReducer, initial);
+}
+const events = (...list: ServerEvent[]): ChatAction[] =>
+  list.map((event) => ({ type: "server_event", event }));
+const answer = (state: ChatState, id: string) =>
+  state.entries.find((entry): entry is AssistantEntry => entry.kind === "assistant" && entry.id === id);
+
+describe("chat client state", () => {
+  it("applies updates that arrive out of order in seq order", () => {
+    const state = run(
+      events(started("a"), update("a", 2, " world"), update("a", 3, "!"), update("a", 1, "Hello")),
+    );
+    expect(answer(state, "a")?.text).toBe("Hello world!");
+    expect(answer(state, "a")?.seq).toBe(3);
+    expect(answer(state, "a")?.pending).toEqual({});
+  });
+
+  it("holds an update after a gap until the gap fills", () => {
+    const state = run(events(started("a"), update("a", 1, "A"), update("a", 3, "C")));
+    expect(answer(state, "a")?.text).toBe("A");
+    expect(run(events(update("a", 2, "B")), state).entries.at(-1)).toMatchObject({ text: "ABC", seq: 3 });
+  });
+
+  it("drops duplicate updates", () => {
+    const state = run(
+      events(
+        started("a"),
+        update("a", 1, "A"),
+        update("a", 1, "A"),
+        update("a", 2, "B"),
+        update("a", 1, "A"),
+      ),
+    );
+    expect(answer(state, "a")?.text).toBe("AB");
+    const held = run(events(started("b"), update("b", 3, "C"), update("b", 3, "C"), update("b", 1, "A")));
+    expect(run(events(update("b", 2, "B")), held).entries.at(-1)).toMatchObject({ text: "ABC" });
+  });
+
+  it("shows thinking until the first token, then streaming", () => {
+    const thinking = run(events(started("a")));
+    expect(displayStatus((answer(thinking, "a") as AssistantEntry).phase)).toBe("thinking");
+    const streaming = run(events(update("a", 1, "Hi")), thinking);
+    expect(displayStatus((answer(streaming, "a") as AssistantEntry).phase)).toBe("streaming");
+  });
+
+  it("replaces the streamed text with the final text on completion", () => {
+    const state = run(events(started("a"), update("a", 1, "Helo"), complete("a", 3, "Hello, final")));
+    expect(answer(state, "a")).toMatchObject({
+      phase: "complete",
+      text: "Hello, final",
+      progress: 1,
+      etaMs: null,
+    });
+    // A late update after the terminal event changes nothing.
+    expect(run(events(update("a", 2, "XX")), state)).toBe(state);
+  });
+
+  it("keeps the partial text when a run fails", () => {
+    const state = run(
+      events(started("a"), update("a", 1, "Part"), update("a", 2, "ial"), failure("a", 3, "")),
+    );
+    expect(answer(state, "a")).toMatchObject({ phase: "error", text: "Partial", retryable: true });
+    expect(answer(state, "a")?.error?.message).toBe("The model stopped answering");
+    const withServerText = run(events(started("b"), update("b", 1, "Par"), failure("b", 3, "Partial")));
+    expect(answer(withServerText, "b")?.text).toBe("Partial");
+  });
+
+  it("never lets progress go backwards", () => {
+    const state = run(events(started("a"), update("a", 1, "A", 0.5), update("a", 2, "B", 0.3)));
+    expect(answer(state, "a")?.progress).toBe(0.5);
+    expect(run(events(update("a", 3, "C", 0.7)), state).entries.at(-1)).toMatchObject({ progress: 0.7 });
+  });
+
+  it("replays events held during a join after the snapshot, without gaps or doubles", () => {
+    let state = initialChatState({ agentNames: names });
+    const sync = new ConversationSync((action) => {
+      state = chatReducer(state, action);
+    });
+    sync.beginJoin();
+    // Updates 2..4 arrive before the ack; the snapshot was taken at seq 3.
+    sync.receive(update("a", 2, "B"));
+    sync.receive(update("a", 3, "C"));
+    sync.receive(update("a", 4, "D"));
+    expect(state.entries).toHaveLength(0);
+    sync.joined(
+      snapshotOf(
+        [stored("u1", "user", "Hi", "complete"), stored("a", "assistant", "", "streaming")],
+        [{ messageId: "a", agentId: "scout", seq: 3, text: "ABC" }],
+      ),
+    );
+    expect(answer(state, "a")).toMatchObject({ text: "ABCD", seq: 4, phase: "streaming" });
+    sync.receive(update("a", 5, "E"));
+    sync.receive(complete("a", 6, "ABCDE"));
+    expect(answer(state, "a")).toMatchObject({ text: "ABCDE", phase: "complete" });
+    expect(state.entries.map((entry) => entry.kind)).toEqual(["user", "assistant"]);
+  });
+
+  it("resumes a stored streaming answer without a seq only where its text provably ends", () => {
+    const state = run([
+      { type: "snapshot", snapshot: snapshotOf([stored("a", "assistant", "AB", "streaming")]) },
+    ]);
+    expect(answer(state, "a")?.seq).toBeNull();
+    const misfit = run(events(update("a", 2, "B", 0.2, 2)), state);
+    expect(answer(misfit, "a")?.text).toBe("AB");
+    const fit = run(events(update("a", 3, "C", 0.3, 3), update("a", 4, "D", 0.4, 4)), misfit);
+    expect(answer(fit, "a")).toMatchObject({ text: "ABCD", seq: 4 });
+  });
+
+  it("reconciles an optimistic message with the ack and the later message_created", () => {
+    const sent = run([
+      {
+        type: "local_send",
+        clientMessageId: "c1",
+        text: "Hello",
+        agentIds: ["scout", "sage"],
+        createdAt: "now",
+      },
+      {
+        type: "send_acked",
+        clientMessageId: "c1",
+        result: {
+          conversationId: C,
+          userMessageId: "u1",
+          runs: [
+            { messageId: "a", agentId: "scout" },
+            { messageId: "b", agentId: "sage" },
+          ],
+        },
+      },
+      ...events({
+        name: "message_created",
+        payload: { conversationId: C, message: { id: "u1", role: "user", text: "Hello", createdAt: "t" } },
+      }),
+    ]);
+    expect(sent.entries.map((entry) => [entry.kind, entry.key])).toEqual([
+      ["user", "c1"],
+      ["assistant", "a"],
+      ["assistant", "b"],
+    ]);
+    expect(sent.entries[0]).toMatchObject({ id: "u1", sendState: "sent" });
+    expect(answer(sent, "b")?.agentName).toBe("Sage");
+  });
+
+  it("starts a new conversation from the first ack and ignores other conversations' events", () => {
+    const state = run(
+      [
+        { type: "local_send", clientMessageId: "c1", text: "Hi", agentIds: null, createdAt: "now" },
+        ...events(started("x")),
+        {
+          type: "send_acked",
+          clientMessageId: "c1",
+          result: { conversationId: C, userMessageId: "u1", runs: [{ messageId: "a", agentId: "scout" }] },
+        },
+        ...events({
+          ...started("z"),
+          payload: { ...started("z").payload, conversationId: "other" },
+        } as ServerEvent),
+      ],
+      initialChatState({ agentNames: names }),
+    );
+    expect(state.conversationId).toBe(C);
+    expect(state.entries.map((entry) => entry.key)).toEqual(["c1", "a"]);
+  });
+
+  it("keeps several agents' answers apart and in the order the ack gave", () => {
+    const acked = run([
+      { type: "local_send", clientMessageId: "c1", text: "Hi", agentIds: null, createdAt: "now" },
+      {
+        type: "send_acked",
+        clientMessageId: "c1",
+        result: {
+          conversationId: C,
+          userMessageId: "u1",
+          runs: [
+            { messageId: "a", agentId: "scout" },
+            { messageId: "b", agentId: "sage" },
+          ],
+        },
+      },
+    ]);
+    const queued: ServerEvent = {
+      name: "agent_processing_status",
+      payload: {
+        conversationId: C,
+        messageId: "b",
+        agentId: "sage",
+        status: "queued",
+        detail: "Waiting",
+        ts: 1,
+      },
+    };
+    const bUpdate = update("b", 1, "Second");
+    const state = run(
+      events(queued, started("a"), update("a", 1, "First"), complete("a", 2, "First"), started("b", "sage"), {
+        ...bUpdate,
+        payload: { ...bUpdate.payload, agentId: "sage" },
+      } as ServerEvent),
+      acked,
+    );
+    expect(state.entries.map((entry) => entry.key)).toEqual(["c1", "a", "b"]);
+    expect(answer(state, "a")).toMatchObject({ phase: "complete", text: "First" });
+    expect(answer(state, "b")).toMatchObject({ phase: "streaming", text: "Second", agentName: "Sage" });
+    expect(activeRuns(state).map((entry) => entry.id)).toEqual(["b"]);
+    expect(promptFor(state, answer(state, "b") as AssistantEntry)?.text).toBe("Hi");
+  });
+
+  it("marks a failed send and lets it be retried", () => {
+    const failed = run([
+      { type: "local_send", clientMessageId: "c1", text: "Hi", agentIds: null, createdAt: "now" },
+      { type: "send_failed", clientMessageId: "c1", error: { code: "timeout", message: "No answer" } },
+    ]);
+    expect(failed.entries[0]).toMatchObject({ sendState: "failed", sendError: { code: "timeout" } });
+    expect(run([{ type: "send_retried", clientMessageId: "c1" }], failed).entries[0]).toMatchObject({
+      sendState: "pending",
+      sendError: null,
+    });
+  });
+
+  it("shows interrupted history as an error and queued runs as thinking", () => {
+    const state = run([
+      {
+        type: "snapshot",
+        snapshot: snapshotOf([
+          stored("a", "assistant", "half", "interrupted"),
+          stored("b", "assistant", "", "queued"),
+        ]),
+      },
+    ]);
+    expect(displayStatus((answer(state, "a") as AssistantEntry).phase)).toBe("error");
+    expect(displayStatus((answer(state, "b") as AssistantEntry).phase)).toBe("thinking");
+    expect(run(events(update("b", 1, "x")), state).entries.at(-1)).toMatchObject({ text: "x" });
+  });
+
+  it("keeps one user bubble when message_created arrives before the send ack", () => {
+    const state = run([
+      { type: "local_send", clientMessageId: "c1", text: "Hi", agentIds: null, createdAt: "now" },
+      ...events({
+        name: "message_created",
+        payload: { conversationId: C, message: { id: "u1", role: "user", text: "Hi", createdAt: "t" } },
+      }),
+      {
+        type: "send_acked",
+        clientMessageId: "c1",
+        result: { conversationId: C, userMessageId: "u1", runs: [{ messageId: "a", agentId: "scout" }] },
+      },
+    ]);
+    expect(
+      state.entries.map((entry) => [entry.kind, entry.kind === "user" ? entry.id : entry.replyTo]),
+    ).toEqual([
+      ["user", "u1"],
+      ["assistant", "u1"],
+    ]);
+  });
+
+  it("keeps sends still in flight when a snapshot replaces the history", () => {
+    const state = run([
+      { type: "local_send", clientMessageId: "c1", text: "Still sending", agentIds: null, createdAt: "now" },
+      { type: "snapshot", snapshot: snapshotOf([stored("u0", "user", "Earlier", "complete")]) },
+    ]);
+    expect(state.entries.map((entry) => entry.key)).toEqual(["u0", "c1"]);
+  });
+
+  it("releases events held for a join that failed", () => {
+    let state = initialChatState({ agentNames: names, snapshot: snapshotOf([]) });
+    const sync = new ConversationSync((action) => {
+      state = chatReducer(state, action);
+    });
+    sync.beginJoin();
+    sync.receive(started("a"));
+    expect(sync.joining).toBe(true);
+    expect(state.entries).toHaveLength(0);
+    sync.failed();
+    expect(sync.joining).toBe(false);
+    expect(answer(state, "a")?.phase).toBe("thinking");
+  });
+});
