@@ -1,6 +1,7 @@
 "use client";
 
 import type { PublicAgent } from "@/lib/agents/types";
+import { Icon } from "./icon";
 
 /** Value of the option that asks every agent at once. */
 export const ALL_AGENTS = "*";
@@ -32,18 +33,7 @@ export function AgentPicker({ agents, value, onChange }: Props) {
         ))}
         {agents.length > 1 ? <option value={ALL_AGENTS}>All agents</option> : null}
       </select>
-      <svg
-        aria-hidden
-        viewBox="0 0 20 20"
-        fill="currentColor"
-        className="pointer-events-none absolute right-2 size-4 text-zinc-500"
-      >
-        <path
-          fillRule="evenodd"
-          d="M5.22 8.22a.75.75 0 0 1 1.06 0L10 11.94l3.72-3.72a.75.75 0 1 1 1.06 1.06l-4.25 4.25a.75.75 0 0 1-1.06 0L5.22 9.28a.75.75 0 0 1 0-1.06Z"
-          clipRule="evenodd"
-        />
-      </svg>
+      <Icon name="chevronDown" className="pointer-events-none absolute right-2 size-4 text-zinc-500" />
     </label>
   );
 }

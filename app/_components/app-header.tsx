@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { ConnectionStatus } from "./connection-status";
+import { Icon } from "./icon";
 
 type Props = { modelLabel: string | null; title?: string | null; actions?: ReactNode };
 
@@ -46,9 +47,7 @@ export function AppHeader({ modelLabel, title, actions }: Props) {
             title="New chat"
             className="inline-flex h-8 items-center gap-1.5 rounded-lg px-2 text-sm font-medium text-zinc-700 hover:bg-zinc-100 sm:px-2.5 dark:text-zinc-200 dark:hover:bg-zinc-800"
           >
-            <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="size-4">
-              <path d="M10.75 4.75a.75.75 0 0 0-1.5 0v4.5h-4.5a.75.75 0 0 0 0 1.5h4.5v4.5a.75.75 0 0 0 1.5 0v-4.5h4.5a.75.75 0 0 0 0-1.5h-4.5v-4.5Z" />
-            </svg>
+            <Icon name="plus" />
             <span className="sr-only sm:not-sr-only">New chat</span>
           </a>
         </div>

@@ -4,6 +4,7 @@ import { type KeyboardEvent, useImperativeHandle, useLayoutEffect, useRef, useSt
 import type { PublicAgent } from "@/lib/agents/types";
 import { limits } from "@/lib/protocol/schemas";
 import { AgentPicker, agentIdsFor } from "./agent-picker";
+import { Icon } from "./icon";
 
 export type ComposerHandle = { focus: () => void };
 
@@ -102,13 +103,7 @@ export function Composer({ agents, busy, agent, onAgentChange, onSend, onStop, r
             title="Send (Enter)"
             className="inline-flex size-9 items-center justify-center rounded-xl bg-indigo-600 text-white shadow-sm transition-colors hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 disabled:cursor-not-allowed disabled:bg-zinc-200 disabled:text-zinc-400 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-600"
           >
-            <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="size-4">
-              <path
-                fillRule="evenodd"
-                d="M10 17a.75.75 0 0 1-.75-.75V5.612L5.29 9.77a.75.75 0 0 1-1.08-1.04l5.25-5.5a.75.75 0 0 1 1.08 0l5.25 5.5a.75.75 0 1 1-1.08 1.04l-3.96-4.158V16.25A.75.75 0 0 1 10 17Z"
-                clipRule="evenodd"
-              />
-            </svg>
+            <Icon name="arrowUp" />
           </button>
         </div>
       </div>

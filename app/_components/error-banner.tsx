@@ -1,3 +1,5 @@
+import { Icon } from "./icon";
+
 type Props = { title: string; message: string; onRetry?: () => void; retryLabel?: string };
 
 export function ErrorBanner({ title, message, onRetry, retryLabel = "Retry" }: Props) {
@@ -7,13 +9,7 @@ export function ErrorBanner({ title, message, onRetry, retryLabel = "Retry" }: P
       role="alert"
       className="mt-3 flex items-start gap-3 rounded-xl border border-red-200 bg-red-50 px-3 py-2.5 text-sm text-red-800 dark:border-red-900/60 dark:bg-red-950/40 dark:text-red-200"
     >
-      <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="mt-0.5 size-4 shrink-0">
-        <path
-          fillRule="evenodd"
-          d="M18 10a8 8 0 1 1-16 0 8 8 0 0 1 16 0Zm-8-5a.75.75 0 0 1 .75.75v4.5a.75.75 0 0 1-1.5 0v-4.5A.75.75 0 0 1 10 5Zm0 10a1 1 0 1 0 0-2 1 1 0 0 0 0 2Z"
-          clipRule="evenodd"
-        />
-      </svg>
+      <Icon name="alert" className="mt-0.5 size-4 shrink-0" />
       <div className="min-w-0 flex-1">
         <p className="font-medium">{title}</p>
         <p className="break-words text-red-700 dark:text-red-300">{message}</p>

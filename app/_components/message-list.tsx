@@ -1,6 +1,7 @@
 "use client";
 
 import { type ReactNode, useCallback, useEffect, useImperativeHandle, useRef, useState } from "react";
+import { Icon } from "./icon";
 
 export type MessageListHandle = { scrollToLatest: () => void };
 
@@ -73,13 +74,7 @@ export function MessageList({ children, streaming, ref }: Props) {
           onClick={() => toBottom(true)}
           className="-translate-x-1/2 absolute bottom-4 left-1/2 inline-flex items-center gap-1.5 rounded-full border border-zinc-200 bg-white/95 px-3 py-1.5 text-xs font-medium text-zinc-700 shadow-lg backdrop-blur hover:bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-800/95 dark:text-zinc-200 dark:hover:bg-zinc-700"
         >
-          <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="size-3.5">
-            <path
-              fillRule="evenodd"
-              d="M10 3a.75.75 0 0 1 .75.75v10.69l3.72-3.72a.75.75 0 1 1 1.06 1.06l-5 5a.75.75 0 0 1-1.06 0l-5-5a.75.75 0 1 1 1.06-1.06l3.72 3.72V3.75A.75.75 0 0 1 10 3Z"
-              clipRule="evenodd"
-            />
-          </svg>
+          <Icon name="arrowDown" className="size-3.5" />
           {streaming ? "Follow the answer" : "Jump to latest"}
         </button>
       ) : null}

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { Icon } from "./icon";
 
 type Props = { conversationId: string; initialShareUrl: string | null };
 
@@ -57,9 +58,7 @@ export function ShareButton({ conversationId, initialShareUrl }: Props) {
         title={initialShareUrl ? "Shared: anyone with the link can read along" : "Share a read-only link"}
         className="inline-flex h-8 items-center gap-1.5 rounded-lg px-2.5 text-sm font-medium text-zinc-700 hover:bg-zinc-100 disabled:opacity-60 dark:text-zinc-200 dark:hover:bg-zinc-800"
       >
-        <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className="size-4">
-          <path d="M13 4.5a2.5 2.5 0 1 1 .702 1.737L6.97 9.604a2.518 2.518 0 0 1 0 .792l6.733 3.367a2.5 2.5 0 1 1-.671 1.341l-6.733-3.367a2.5 2.5 0 1 1 0-3.474l6.733-3.367A2.52 2.52 0 0 1 13 4.5Z" />
-        </svg>
+        <Icon name="share" />
         <span className="sr-only sm:not-sr-only">Share</span>
       </button>
       {state.phase === "shared" || state.phase === "failed" ? (

@@ -35,7 +35,7 @@ export function composeDemoAnswer(lastUserMessage: string): string {
     "Here is what this demo shows:",
     [
       "- Text arrives word by word, the way a real model streams tokens.",
-      "- Markdown renders while it streams: **bold**, *italics*, lists and code.",
+      "- Answers are Markdown: **bold**, *italics*, lists and code.",
       "- The progress bar, the time estimate and the Stop button behave as they do with a real model.",
     ].join("\n"),
     `${tip}`,
