@@ -39,7 +39,11 @@ async function main(): Promise<void> {
   if (env.REDIS_URL) logger.warn("REDIS_URL is set, but this version runs as a single node and ignores it");
   const dev = env.NODE_ENV !== "production";
 
-  const database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
+  const database = await openDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    onError: (error) => logger.error({ err: error }, "database connection error"),
+  });
   const store = createStore(database.db);
   const interrupted = await store.markUnfinishedRunsInterrupted();
   logger.info({ database: database.kind, interrupted }, "database ready");

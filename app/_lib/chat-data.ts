@@ -1,8 +1,9 @@
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
+import type { LiveConversation } from "@/lib/chat/types";
 import { isAppError } from "@/lib/errors";
-import type { Conversation, JoinConversationResult } from "@/lib/protocol";
+import type { JoinConversationResult } from "@/lib/protocol";
 import { getServices } from "@/lib/services";
 import { readUserId } from "./session";
 
@@ -28,9 +29,9 @@ async function orNotFound<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-function toSnapshot(conversation: Conversation): JoinConversationResult {
-  const { id, title, visibility, messages } = conversation;
-  return { conversation: { id, title, visibility, messages }, inProgress: getServices().chat.inProgress(id) };
+function toSnapshot(conversation: LiveConversation): JoinConversationResult {
+  const { id, title, visibility, messages, inProgress } = conversation;
+  return { conversation: { id, title, visibility, messages }, inProgress };
 }
 
 // cache(): generateMetadata and the page share one load per request.

@@ -5,7 +5,6 @@ import type { Store } from "../db/queries";
 import type { ConversationRow, MessageRow } from "../db/schema";
 import { AppError } from "../errors";
 import type {
-  Conversation,
   InProgressRun,
   JoinConversationResult,
   MessageCreatedEvent,
@@ -13,7 +12,7 @@ import type {
   SendMessageResult,
 } from "../protocol";
 import { titleFromText, toConversationSummary, toMessage } from "./mappers";
-import type { ChatService, ConversationWithShare, OpenTarget } from "./types";
+import type { ChatService, ConversationWithShare, LiveConversation, OpenTarget } from "./types";
 
 export type ChatServiceDeps = {
   store: Store;
@@ -42,9 +41,18 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return row;
   }
 
-  function withMessages(row: ConversationRow, messages: MessageRow[], live: InProgressRun[]): Conversation {
+  function withMessages(
+    row: ConversationRow,
+    messages: MessageRow[],
+    live: InProgressRun[],
+  ): LiveConversation {
     const byId = new Map(live.map((run) => [run.messageId, run]));
-    return { ...toConversationSummary(row), messages: messages.map((m) => toMessage(m, byId.get(m.id))) };
+    const streaming = new Set(messages.filter((m) => m.status === "streaming").map((m) => m.id));
+    return {
+      ...toConversationSummary(row),
+      messages: messages.map((m) => toMessage(m, byId.get(m.id))),
+      inProgress: live.filter((run) => streaming.has(run.messageId)),
+    };
   }
 
   function resolveAgentIds(requested: string[] | undefined, row?: ConversationRow): string[] {
@@ -177,8 +185,6 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       return { cancelled: runs.cancel(conversationId, messageId) };
     },
 
-    inProgress: (conversationId: string) => runs.inProgress(conversationId),
-
     /**
      * Subscribes to the conversation first, then takes the live snapshot, then
      * reads the stored messages: together with the events that arrive after
@@ -193,9 +199,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       input.subscribe(row.id);
       const live = runs.inProgress(row.id);
       const messages = await store.listMessagesByConversationId({ conversationId: row.id });
-      const streaming = new Set(messages.filter((m) => m.status === "streaming").map((m) => m.id));
-      const inProgress = live.filter((run) => streaming.has(run.messageId));
-      const { id, title, visibility, messages: shown } = withMessages(row, messages, inProgress);
+      const { id, title, visibility, messages: shown, inProgress } = withMessages(row, messages, live);
       return { conversation: { id, title, visibility, messages: shown }, inProgress };
     },
   } satisfies ChatService;

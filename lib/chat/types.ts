@@ -10,6 +10,9 @@ import type {
   Visibility,
 } from "../protocol";
 
+/** A conversation with its live runs, taken together so the texts and seqs agree. */
+export type LiveConversation = Conversation & { inProgress: InProgressRun[] };
+
 export type OpenTarget = { conversationId: string } | { shareId: string };
 
 export type ConversationWithShare = ConversationSummary & { shareUrl: string | null };
@@ -21,8 +24,8 @@ export type ConversationWithShare = ConversationSummary & { shareUrl: string | n
 export interface ChatService {
   listAgents(): PublicAgent[];
   listConversations(input: { userId: string }): Promise<ConversationSummary[]>;
-  getConversation(input: { userId: string; conversationId: string }): Promise<Conversation>;
-  getSharedConversation(input: { shareId: string }): Promise<Conversation>;
+  getConversation(input: { userId: string; conversationId: string }): Promise<LiveConversation>;
+  getSharedConversation(input: { shareId: string }): Promise<LiveConversation>;
   createConversation(input: {
     userId: string;
     title?: string;
@@ -41,8 +44,6 @@ export interface ChatService {
     conversationId: string;
     messageId?: string;
   }): Promise<CancelProcessingResult>;
-  /** Runs of the conversation still streaming on this server, with their text so far. */
-  inProgress(conversationId: string): InProgressRun[];
   /** Checks access, subscribes (via the callback), and returns what a joining client needs. */
   openConversation(input: {
     userId: string;

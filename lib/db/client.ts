@@ -24,11 +24,18 @@ export type DatabaseHandle = {
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 
-export type OpenDatabaseOptions = { databaseUrl?: string; dataDir: string };
+export type OpenDatabaseOptions = {
+  databaseUrl?: string;
+  dataDir: string;
+  /** Told of connection errors that no query is waiting on. */
+  onError?: (error: Error) => void;
+};
 
 /** Opens PostgreSQL at databaseUrl, or embedded PGlite in dataDir, and applies pending migrations. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.onError)
+    : openPglite(options.dataDir);
 }
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
@@ -48,7 +55,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
 // Replicas starting together must not apply the same migration twice.
 const MIGRATION_LOCK = 0x5b0a2d;
 
-async function openPostgres(databaseUrl: string): Promise<DatabaseHandle> {
+async function openPostgres(databaseUrl: string, onError?: (error: Error) => void): Promise<DatabaseHandle> {
   const lockClient = new pg.Client({ connectionString: databaseUrl });
   await lockClient.connect();
   try {
@@ -60,7 +67,7 @@ async function openPostgres(databaseUrl: string): Promise<DatabaseHandle> {
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection must not take the process down.
-  pool.on("error", () => {});
+  pool.on("error", (error) => onError?.(error));
   const db = drizzleNodePg(pool, { schema }) as unknown as Database;
   return { db, kind: "postgres", ping: () => pingWith(db), close: () => pool.end() };
 }
