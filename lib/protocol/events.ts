@@ -176,13 +176,6 @@ export interface SocketData {
   userId: string;
 }
 
-export const clientEvents = [
-  "join_conversation",
-  "leave_conversation",
-  "send_message",
-  "cancel_processing",
-] as const satisfies readonly (keyof ClientToServerEvents)[];
-
 export const serverEvents = [
   "message_created",
   "agent_processing_started",
@@ -192,5 +185,16 @@ export const serverEvents = [
   "agent_processing_status",
   "agent_message",
 ] as const satisfies readonly (keyof ServerToClientEvents)[];
+
+/** The schema of each server event, for whoever must check what arrives. */
+export const serverEventSchemas = {
+  message_created: messageCreatedSchema,
+  agent_processing_started: agentProcessingStartedSchema,
+  agent_processing_update: agentProcessingUpdateSchema,
+  agent_processing_complete: agentProcessingCompleteSchema,
+  agent_processing_error: agentProcessingErrorSchema,
+  agent_processing_status: agentProcessingStatusSchema,
+  agent_message: agentMessageSchema,
+} as const satisfies Record<(typeof serverEvents)[number], z.ZodType>;
 
 export const roomForConversation = (conversationId: string) => `conversation:${conversationId}`;

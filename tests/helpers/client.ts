@@ -6,7 +6,7 @@ import type {
   ClientToServerEvents,
   ServerToClientEvents,
 } from "@/lib/protocol";
-import { serverEvents } from "@/lib/protocol";
+import { serverEventSchemas, serverEvents } from "@/lib/protocol";
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -55,12 +55,18 @@ export function expectOk<T extends object>(ack: Ack<T>): { ok: true } & T {
 
 export type ReceivedEvent = { name: string; at: number; payload: Record<string, unknown> };
 
-/** Records every server event a socket receives, in arrival order. */
+/**
+ * Records every server event a socket receives, in arrival order, and every
+ * payload that breaks the protocol's schema (`invalid` should stay empty).
+ */
 export function recordEvents(socket: TestSocket) {
   const events: ReceivedEvent[] = [];
+  const invalid: Array<{ name: string; issue: string }> = [];
   const waiters: Array<() => void> = [];
   for (const name of serverEvents) {
     socket.on(name, (payload: object) => {
+      const checked = serverEventSchemas[name].safeParse(payload);
+      if (!checked.success) invalid.push({ name, issue: checked.error.message });
       events.push({ name, at: performance.now(), payload: payload as Record<string, unknown> });
       for (const wake of waiters.splice(0)) wake();
     });
@@ -88,6 +94,7 @@ export function recordEvents(socket: TestSocket) {
 
   return {
     events,
+    invalid,
     forMessage,
     waitFor,
     async terminalOf(messageId: string, timeoutMs?: number) {

@@ -20,6 +20,7 @@ import { type ServerProcess, startServerProcess } from "../helpers/server-proces
 let gateway: FakeGateway;
 let server: ServerProcess;
 const sockets: TestSocket[] = [];
+const recorders: Array<ReturnType<typeof recordEvents>> = [];
 
 // The built-in agents, plus one configured for a model the gateway does not offer.
 const roster = {
@@ -48,6 +49,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   for (const socket of sockets.splice(0)) socket.disconnect();
+  for (const recorder of recorders.splice(0)) expect(recorder.invalid).toEqual([]);
   gateway.reset();
 });
 
@@ -56,7 +58,9 @@ async function client() {
   const socket = connect(server.url, session.cookie);
   sockets.push(socket);
   await connected(socket);
-  return { ...session, socket, events: recordEvents(socket) };
+  const events = recordEvents(socket);
+  recorders.push(events);
+  return { ...session, socket, events };
 }
 
 const tokensOf = (events: ReceivedEvent[]) =>
@@ -219,6 +223,7 @@ describe("Socket.IO protocol against the real server and a streaming gateway", (
     sockets.push(tab);
     await connected(tab);
     const tabEvents = recordEvents(tab);
+    recorders.push(tabEvents);
     const joined = expectOk(await request(tab, "join_conversation", { conversationId: ack.conversationId }));
     const snapshot = joined.inProgress.find((run) => run.messageId === messageId);
     expect(snapshot?.seq).toBeGreaterThanOrEqual(10);
