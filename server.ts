@@ -2,18 +2,23 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
 import { BaseAgent } from "./lib/agents/base-agent";
-import { AnswerLengthModel } from "./lib/agents/progress";
+import { ANSWER_HISTORY_SIZE, AnswerHistory, streamMs } from "./lib/agents/progress";
 import { loadRoster, Roster, RosterError } from "./lib/agents/roster";
+import { RunJournal } from "./lib/agents/run-journal";
 import { RunManager } from "./lib/agents/run-manager";
 import { loadSessionSecret } from "./lib/auth/secret";
 import { createChatService } from "./lib/chat/service";
 import { openDatabase } from "./lib/db/client";
 import { createStore } from "./lib/db/queries";
-import { type Env, EnvError, parseEnv } from "./lib/env";
+import { type Env, EnvError, parseEnv, secretValues } from "./lib/env";
 import { createRequestListener } from "./lib/http/request-listener";
 import { resolveLlmClient } from "./lib/llm";
-import { createLogger } from "./lib/logger";
+import { createLogger, type Logger } from "./lib/logger";
+import { createMetrics } from "./lib/metrics";
+import { createNodeId } from "./lib/node-id";
 import { broadcastMessageCreated, createRunBroadcaster } from "./lib/realtime/broadcast";
+import { connectRedisAdapter, joinedReplicas, RedisUnavailableError } from "./lib/realtime/redis-adapter";
+import { clusterRunDirectory, localRunDirectory } from "./lib/realtime/run-directory";
 import { createRealtimeServer, registerRealtimeHandlers } from "./lib/realtime/server";
 import { setServices } from "./lib/services";
 
@@ -33,11 +38,26 @@ function fail(line: string): never {
   process.exit(1);
 }
 
+/** With REDIS_URL: the Socket.IO adapter shared by the replicas. Redis not answering at start stops start-up. */
+async function connectRedis(env: Env, logger: Logger) {
+  if (!env.REDIS_URL) return undefined;
+  try {
+    const redis = await connectRedisAdapter({ url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, logger });
+    logger.info({ keyPrefix: env.REDIS_KEY_PREFIX }, "redis ready: replicas share rooms and runs");
+    return redis;
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) fail(error.message);
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   const { env, roster } = loadConfig();
-  const logger = createLogger({ level: env.LOG_LEVEL });
-  if (env.REDIS_URL) logger.warn("REDIS_URL is set, but this version runs as a single node and ignores it");
+  const node = createNodeId(env.NODE_ID);
+  const logger = createLogger({ level: env.LOG_LEVEL, node, secrets: secretValues(env) });
   const dev = env.NODE_ENV !== "production";
+  const redis = await connectRedis(env, logger);
+  const metrics = createMetrics();
 
   const database = await openDatabase({
     databaseUrl: env.DATABASE_URL,
@@ -45,8 +65,7 @@ async function main(): Promise<void> {
     onError: (error) => logger.error({ err: error }, "database connection error"),
   });
   const store = createStore(database.db);
-  const interrupted = await store.markUnfinishedRunsInterrupted();
-  logger.info({ database: database.kind, interrupted }, "database ready");
+  logger.info({ database: database.kind }, "database ready");
 
   const llm = await resolveLlmClient(env, logger);
   const sessionSecret = loadSessionSecret({ configured: env.SESSION_SECRET, dataDir: env.DATA_DIR });
@@ -60,31 +79,57 @@ async function main(): Promise<void> {
     createRequestListener({
       handle: app.getRequestHandler(),
       sessionSecret,
+      metrics: () => metrics.render(),
       onError: (error) => logger.error({ err: error }, "request failed"),
     }),
   );
-  const io = createRealtimeServer(httpServer, { sessionSecret });
-  const lengths = new AnswerLengthModel();
-  const agents = new Map(
-    roster.agents.map((profile) => [profile.id, new BaseAgent(profile, { llm, store, lengths, logger })]),
+  const io = createRealtimeServer(httpServer, { sessionSecret, adapter: redis?.adapter });
+  const history = new AnswerHistory();
+  const recent = await store.listRecentAnswersPerAgent({ perAgent: ANSWER_HISTORY_SIZE });
+  history.seed(
+    recent.map(({ agentId, length, ...timing }) => ({ agentId, length, streamMs: streamMs(timing) })),
   );
+  const agentDeps = { llm, store, history, logger, observer: metrics };
+  const agents = new Map(roster.agents.map((profile) => [profile.id, new BaseAgent(profile, agentDeps)]));
+  const runEvents = createRunBroadcaster(io);
   const runs = new RunManager({
     agents,
-    events: createRunBroadcaster(io),
-    lengths,
+    events: runEvents,
+    history,
     coalesceMs: env.STREAM_COALESCE_MS,
     logger,
     listMessages: (input) => store.listMessagesByConversationId(input),
   });
+  // Answers the other replicas from the moment Redis counts this one (its subscription comes later).
+  const directory = redis
+    ? clusterRunDirectory(io, runs, { logger, isConnected: redis.isReady })
+    : localRunDirectory(runs);
+  const journal = new RunJournal({
+    nodeId: node,
+    singleNode: !env.REDIS_URL,
+    store,
+    events: runEvents,
+    activeRuns: () => runs.active(),
+    checkpointMs: env.RUN_CHECKPOINT_MS,
+    heartbeatMs: env.RUN_HEARTBEAT_MS,
+    staleAfterMs: env.RUN_STALE_AFTER_MS,
+    logger,
+  });
+  // Before this node takes a run: what it left unfinished in its previous life is interrupted.
+  const interrupted = await journal.recoverOwn();
+  logger.info({ nodeId: node, interrupted: interrupted.length }, "unfinished runs recovered");
+  journal.start();
   let accepting = true;
   const chat = createChatService({
     store,
     roster,
     runs,
+    directory,
     announceMessage: (event) => broadcastMessageCreated(io, event),
     isAccepting: () => accepting,
+    nodeId: node,
   });
-  registerRealtimeHandlers(io, { chat, logger });
+  registerRealtimeHandlers(io, { chat, logger, metrics });
   setServices({
     env,
     logger,
@@ -93,22 +138,27 @@ async function main(): Promise<void> {
     sessionSecret,
     isAccepting: () => accepting,
     checkDatabase: () => database.ping(),
+    redisReady: () => redis?.isReady(),
   });
 
+  if (redis) logger.info({ replicas: await joinedReplicas(io) }, "joined the replicas");
   await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
   const { port } = httpServer.address() as AddressInfo;
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
   logger.info({ url: `http://${host}:${port}`, port, mode: dev ? "development" : "production" }, "listening");
   // Warm the default model so the first run announces itself without waiting on a model list.
   void llm.defaultModel().catch((error: unknown) => logger.warn({ err: error }, "no default model yet"));
+  llm.lastKnownHealth();
 
   const shutdown = async (signal: NodeJS.Signals) => {
     if (!accepting) return;
     accepting = false;
     logger.info({ signal, activeRuns: runs.activeCount }, "draining");
-    httpServer.close();
+    // Still listening while runs finish: /api/ready answers 503, so the load balancer moves on.
     await runs.drain(env.SHUTDOWN_GRACE_MS);
+    await journal.stop();
     await io.close().catch(() => {});
+    await redis?.close();
     await database.close();
     logger.info("stopped");
     process.exit(0);

@@ -24,6 +24,23 @@ const positiveInt = (fallback: number) =>
     .optional()
     .transform((value) => value ?? fallback);
 
+/** A name that goes into Redis keys and log lines as it is. */
+const identifier = z
+  .string()
+  .trim()
+  .regex(/^[\w:.-]{1,100}$/, "must be 1 to 100 letters, digits or the characters _ : . -");
+
+/** A duration that must be at least `min` (a zero interval would spin). */
+const durationMs = (fallback: number, min: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number of milliseconds")
+    .transform(Number)
+    .refine((value) => value >= min, `must be at least ${min}`)
+    .optional()
+    .transform((value) => value ?? fallback);
+
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 
 export const envSchema = z.object({
@@ -51,6 +68,8 @@ export const envSchema = z.object({
   DATABASE_URL: z.preprocess(emptyAsUndefined, url(["postgres:", "postgresql:"]).optional()),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().trim().min(1).default("./.data")),
   REDIS_URL: z.preprocess(emptyAsUndefined, url(["redis:", "rediss:"]).optional()),
+  REDIS_KEY_PREFIX: z.preprocess(emptyAsUndefined, identifier.default("switchboard")),
+  NODE_ID: z.preprocess(emptyAsUndefined, identifier.optional()),
   SESSION_SECRET: z.preprocess(
     emptyAsUndefined,
     z.string().min(32, "must be at least 32 characters").optional(),
@@ -61,6 +80,9 @@ export const envSchema = z.object({
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   ),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyAsUndefined, positiveInt(10_000)),
+  RUN_CHECKPOINT_MS: z.preprocess(emptyAsUndefined, durationMs(1_000, 50)),
+  RUN_HEARTBEAT_MS: z.preprocess(emptyAsUndefined, durationMs(5_000, 100)),
+  RUN_STALE_AFTER_MS: z.preprocess(emptyAsUndefined, durationMs(30_000, 200)),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -78,7 +100,32 @@ export class EnvError extends Error {
 /** Parses the environment; throws an EnvError naming the first bad variable. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = envSchema.safeParse(source);
-  if (result.success) return result.data;
+  if (result.success) {
+    // A node is declared dead only after missing several heartbeats, never between two of them.
+    if (result.data.RUN_STALE_AFTER_MS < 2 * result.data.RUN_HEARTBEAT_MS) {
+      throw new EnvError("RUN_STALE_AFTER_MS", "must be at least twice RUN_HEARTBEAT_MS");
+    }
+    return result.data;
+  }
   const issue = result.error.issues[0];
   throw new EnvError(String(issue?.path[0] ?? "environment"), issue?.message ?? "invalid");
+}
+
+/** The configured values that must never be logged: keys, secrets and the passwords inside URLs. */
+export function secretValues(env: Env): string[] {
+  const password = (url: string | undefined) => {
+    if (!url) return undefined;
+    try {
+      return decodeURIComponent(new URL(url).password) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return [
+    env.LLM_API_KEY,
+    env.SESSION_SECRET,
+    password(env.DATABASE_URL),
+    password(env.REDIS_URL),
+    password(env.LLM_BASE_URL),
+  ].filter((value): value is string => value !== undefined);
 }

@@ -1,12 +1,38 @@
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
 
 export type { Logger };
 
-/** Structured JSON logs; any field that could hold a secret is removed before it is written. */
-export function createLogger(options: { level?: string } = {}): Logger {
-  return pino({
+/** Shorter values would blank out ordinary words. */
+const MIN_SECRET_LENGTH = 8;
+
+/** Replaces every configured secret in a written line, wherever a message may have picked it up. */
+function maskSecrets(secrets: ReadonlyArray<string | undefined>): ((line: string) => string) | undefined {
+  const needles = secrets
+    .filter((secret): secret is string => (secret?.length ?? 0) >= MIN_SECRET_LENGTH)
+    .map((secret) => JSON.stringify(secret).slice(1, -1));
+  if (needles.length === 0) return undefined;
+  return (line) => needles.reduce((masked, needle) => masked.replaceAll(needle, "[redacted]"), line);
+}
+
+/**
+ * Structured JSON logs; any field that could hold a secret is removed before
+ * it is written, and the values of `secrets` never appear, even inside a
+ * message (an upstream error may quote the key it was sent).
+ */
+export function createLogger(
+  options: {
+    level?: string;
+    node?: string;
+    secrets?: ReadonlyArray<string | undefined>;
+    /** Where lines go; stdout when absent. */
+    destination?: DestinationStream;
+  } = {},
+): Logger {
+  const streamWrite = maskSecrets(options.secrets ?? []);
+  const settings: LoggerOptions = {
     level: options.level ?? "info",
-    base: { service: "switchboard" },
+    ...(streamWrite && { hooks: { streamWrite } }),
+    base: { service: "switchboard", node: options.node },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
       paths: [
@@ -25,5 +51,6 @@ export function createLogger(options: { level?: string } = {}): Logger {
       ],
       remove: true,
     },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

@@ -14,6 +14,8 @@ export type Services = {
   isAccepting(): boolean;
   /** True when the database answers. */
   checkDatabase(): Promise<boolean>;
+  /** Whether Redis is connected; undefined on a single node (no REDIS_URL). */
+  redisReady(): boolean | undefined;
 };
 
 // server.ts loads lib/ as plain Node modules while Next bundles route handlers

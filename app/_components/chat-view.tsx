@@ -6,6 +6,7 @@ import { activeRuns } from "@/lib/chat/client-state";
 import type { JoinConversationResult } from "@/lib/protocol";
 import { AppHeader } from "./app-header";
 import { Composer, type ComposerHandle } from "./composer";
+import { useConversations } from "./conversations";
 import { EmptyState } from "./empty-state";
 import { ErrorBanner } from "./error-banner";
 import { AssistantMessage, UserMessage } from "./message-card";
@@ -31,6 +32,13 @@ export function ChatView(props: ChatViewProps) {
   const composer = useRef<ComposerHandle>(null);
   const list = useRef<MessageListHandle>(null);
   const [agent, setAgent] = useState(agents[0]?.id ?? "");
+  const conversations = useConversations();
+  const refreshList = conversations?.refresh;
+  const setActiveId = conversations?.setActiveId;
+  useEffect(() => {
+    setActiveId?.(conversationId);
+    return () => setActiveId?.(null);
+  }, [conversationId, setActiveId]);
 
   const chat = useChat({
     agentNames,
@@ -46,8 +54,18 @@ export function ChatView(props: ChatViewProps) {
       // The page keeps its state and its live runs; only the address changes.
       window.history.replaceState(window.history.state, "", `/c/${encodeURIComponent(id)}`);
     },
+    onSent: () => void refreshList?.().catch(() => {}),
   });
-  const { state, stop, retryRun: retry } = chat;
+  // A rename in the sidebar shows here at once.
+  const title =
+    conversations?.conversations.find((item) => item.id === conversationId)?.title ??
+    initial?.conversation.title;
+  const { state, stop: stopRuns, retryRun: retry } = chat;
+  // Whatever the user pressed, they type next: focus goes back to the composer.
+  const stop = useCallback(() => {
+    stopRuns();
+    composer.current?.focus();
+  }, [stopRuns]);
   const busy = activeRuns(state).length > 0;
 
   useEffect(() => {
@@ -70,6 +88,7 @@ export function ChatView(props: ChatViewProps) {
     (run: Parameters<typeof retry>[0]) => {
       retry(run);
       list.current?.scrollToLatest();
+      composer.current?.focus();
     },
     [retry],
   );
@@ -78,7 +97,8 @@ export function ChatView(props: ChatViewProps) {
     <div className="flex h-dvh flex-col bg-white text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
       <AppHeader
         modelLabel={modelLabel}
-        title={initial?.conversation.title}
+        title={title}
+        withSidebar={owner}
         actions={
           owner && conversationId ? (
             <ShareButton conversationId={conversationId} initialShareUrl={props.shareUrl} />

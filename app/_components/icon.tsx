@@ -26,10 +26,36 @@ const paths = {
   },
 } as const;
 
-export type IconName = keyof typeof paths;
+// Outline icons on the same 20×20 grid, drawn with a 1.5 px stroke.
+const strokes = {
+  menu: "M3 5.5h14M3 10h14M3 14.5h14",
+  close: "M5.5 5.5l9 9M14.5 5.5l-9 9",
+  pencil: "M12.9 3.6l3.5 3.5-8.8 8.8-4.1.6.6-4.1z",
+  trash: "M3.5 5.5h13M8 5.5v-2h4v2M5.5 5.5l.8 11h7.4l.8-11M8.5 9v4.5M11.5 9v4.5",
+  sliders: "M3 6h6M13 6h4M3 14h2M9 14h8M11 6a2 2 0 1 0 0 .01M7 14a2 2 0 1 0 0 .01",
+  chat: "M4 4.5h12a1 1 0 0 1 1 1v7a1 1 0 0 1-1 1H9l-4 3v-3H4a1 1 0 0 1-1-1v-7a1 1 0 0 1 1-1z",
+} as const;
+
+export type IconName = keyof typeof paths | keyof typeof strokes;
 
 export function Icon({ name, className = "size-4" }: { name: IconName; className?: string }) {
-  const { d, evenOdd } = paths[name];
+  if (name in strokes) {
+    return (
+      <svg
+        aria-hidden
+        viewBox="0 0 20 20"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth={1.5}
+        strokeLinecap="round"
+        strokeLinejoin="round"
+        className={className}
+      >
+        <path d={strokes[name as keyof typeof strokes]} />
+      </svg>
+    );
+  }
+  const { d, evenOdd } = paths[name as keyof typeof paths];
   return (
     <svg aria-hidden viewBox="0 0 20 20" fill="currentColor" className={className}>
       <path d={d} fillRule={evenOdd ? "evenodd" : undefined} clipRule={evenOdd ? "evenodd" : undefined} />

@@ -1,11 +1,15 @@
 "use client";
 
 import { memo, useEffect, useState } from "react";
+import { tokenRate } from "@/lib/chat/client-run";
 import { type AssistantEntry, displayStatus, type UserEntry } from "@/lib/chat/client-state";
 import { ErrorBanner } from "./error-banner";
-import { avatarColor, formatDuration } from "./format";
+import { avatarColor, formatDuration, formatRate } from "./format";
+import { Markdown } from "./markdown";
 import { ProgressBar } from "./progress-bar";
 import { ThinkingIndicator } from "./thinking-indicator";
+import { useSettings } from "./use-settings";
+import { useTypewriter } from "./use-typewriter";
 
 type UserProps = { entry: UserEntry; onResend?: (entry: UserEntry) => void };
 
@@ -49,13 +53,25 @@ function footerText(entry: AssistantEntry): string | null {
     parts.push(formatDuration(entry.finishedAt - entry.startedAt));
   }
   if (entry.tokenCount > 0) parts.push(`${entry.tokenCount} tokens`);
+  const rate = tokenRate(entry);
+  if (rate !== null) parts.push(formatRate(rate));
   if (entry.finishReason === "length") parts.push("cut off at the length limit");
   return parts.length > 0 ? parts.join(" · ") : null;
 }
 
 export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry }: AssistantProps) {
-  const status = displayStatus(entry.phase);
-  const waitingForText = entry.text === "" && (status === "thinking" || status === "streaming");
+  const [settings] = useSettings();
+  const typewriter = settings.streaming === "typewriter" && entry.live && entry.phase !== "cancelled";
+  const shownLength = useTypewriter(entry.text, {
+    enabled: typewriter,
+    charsPerSecond: settings.typewriterPace,
+  });
+  const revealing = shownLength < entry.text.length;
+  const runStatus = displayStatus(entry.phase);
+  // What the reader sees: an answer still being typed out is still streaming to them.
+  const status = revealing && runStatus === "complete" ? "streaming" : runStatus;
+  const text = revealing ? entry.text.slice(0, shownLength) : entry.text;
+  const waitingForText = text === "" && (status === "thinking" || status === "streaming");
   const finished = status === "complete" && entry.live;
   // A finished bar stays at 100 for a moment, then gives its row to the answer's statistics.
   const [barDone, setBarDone] = useState(false);
@@ -67,6 +83,8 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
   const showProgress = entry.live && (status === "streaming" || (finished && !barDone));
   const retry = onRetry ? () => onRetry(entry) : undefined;
   const footer = finished && barDone ? footerText(entry) : null;
+  const progress =
+    revealing && entry.text.length > 0 ? entry.progress * (shownLength / entry.text.length) : entry.progress;
 
   return (
     <article
@@ -76,6 +94,7 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
       data-agent-id={entry.agentId}
       data-status={status}
       aria-busy={status === "thinking" || status === "streaming"}
+      aria-label={`${entry.agentName}'s answer`}
       className="flex gap-3"
     >
       <div
@@ -97,19 +116,20 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
         <div
           data-testid="streaming-text"
           aria-live="polite"
-          className="mt-1 whitespace-pre-wrap break-words text-[15px] leading-relaxed text-zinc-800 empty:hidden dark:text-zinc-200"
+          className={`mt-1 min-w-0 break-words text-zinc-800 empty:hidden dark:text-zinc-200 ${
+            entry.live ? "motion-safe:animate-[fade-in_240ms_ease-out]" : ""
+          }`}
         >
-          {entry.text || null}
-          {status === "streaming" && entry.text !== "" ? (
-            <span
-              aria-hidden
-              className="ml-0.5 inline-block h-[1.1em] w-[3px] translate-y-[0.2em] animate-pulse rounded-sm bg-indigo-500"
-            />
-          ) : null}
+          {text ? <Markdown text={text} streaming={status === "streaming"} /> : null}
         </div>
 
         {showProgress ? (
-          <ProgressBar progress={entry.progress} etaMs={entry.etaMs} done={status === "complete"} />
+          <ProgressBar
+            progress={progress}
+            etaMs={revealing ? null : entry.etaMs}
+            tokensPerSecond={tokenRate(entry)}
+            done={status === "complete"}
+          />
         ) : null}
 
         {entry.phase === "cancelled" ? (
@@ -119,7 +139,7 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
           <ErrorBanner
             title={`${entry.agentName} could not finish`}
             message={entry.error?.message ?? "Something went wrong."}
-            onRetry={retry}
+            onRetry={entry.retryable ? retry : undefined}
           />
         ) : null}
         {entry.phase === "interrupted" ? (
@@ -130,7 +150,9 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
           />
         ) : null}
         {footer ? (
-          <p className="mt-3 h-4 text-xs leading-4 text-zinc-400 dark:text-zinc-500">{footer}</p>
+          <p className="mt-3 h-4 text-xs leading-4 text-zinc-400 motion-safe:animate-[fade-in_300ms_ease-out] dark:text-zinc-500">
+            {footer}
+          </p>
         ) : null}
       </div>
     </article>

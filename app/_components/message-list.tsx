@@ -62,7 +62,12 @@ export function MessageList({ children, streaming, ref }: Props) {
 
   return (
     <div className="relative min-h-0 flex-1">
-      <div ref={scroller} onScroll={onScroll} className="h-full overflow-y-auto overscroll-contain">
+      <div
+        ref={scroller}
+        data-testid="message-scroller"
+        onScroll={onScroll}
+        className="h-full overflow-y-auto overscroll-contain"
+      >
         <div ref={content} className="mx-auto flex w-full max-w-3xl flex-col gap-6 px-4 pt-6 pb-10">
           {children}
         </div>

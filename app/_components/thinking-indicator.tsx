@@ -13,7 +13,12 @@ export function ThinkingIndicator({ agentName, waiting }: Props) {
   const elapsed = now === null ? 0 : Math.floor((now - since) / 1000);
   return (
     <div className="flex items-start gap-3 py-1">
-      <div data-testid="thinking-indicator" className="flex min-w-0 flex-col gap-0.5" role="status">
+      <div
+        data-testid="thinking-indicator"
+        data-waiting={waiting?.status}
+        className="flex min-w-0 flex-col gap-0.5"
+        role="status"
+      >
         <span className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-300">
           <span
             aria-hidden

@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { ChatLink, type OutgoingMessage } from "@/lib/chat/chat-link";
 import {
   type AssistantEntry,
   activeRuns,
@@ -8,27 +9,14 @@ import {
   chatReducer,
   initialChatState,
   promptFor,
-  type ServerEvent,
   type UserEntry,
 } from "@/lib/chat/client-state";
-import { ConversationSync } from "@/lib/chat/conversation-sync";
 import type { ErrorInfo, JoinConversationPayload, JoinConversationResult } from "@/lib/protocol";
-import { serverEvents } from "@/lib/protocol/events";
-import { getSocket, onConnect } from "@/lib/realtime/client";
+import { getSocket } from "@/lib/realtime/client";
 import { newClientId } from "./client-id";
 import { useFrameReducer } from "./use-frame-reducer";
 
-// Sends wait in Socket.IO's buffer while offline; past this the user is told and may retry.
-const SEND_TIMEOUT_MS = 20_000;
-const JOIN_TIMEOUT_MS = 15_000;
-
-const timeoutError: ErrorInfo = {
-  code: "timeout",
-  message: "The server did not answer in time. Check your connection and try again.",
-};
-
-const isServerEvent = (name: string): name is ServerEvent["name"] =>
-  (serverEvents as readonly string[]).includes(name);
+const CANCEL_TIMEOUT_MS = 20_000;
 
 export type UseChatOptions = {
   agentNames: Record<string, string>;
@@ -36,100 +24,44 @@ export type UseChatOptions = {
   /** What to join; null on a new chat until its first message creates the conversation. */
   target: JoinConversationPayload | null;
   onConversationCreated?: (conversationId: string) => void;
+  /** A message reached the server: the conversation list's order may have changed. */
+  onSent?: (conversationId: string) => void;
 };
 
-export function useChat({ agentNames, initial, target, onConversationCreated }: UseChatOptions) {
+export function useChat({ agentNames, initial, target, onConversationCreated, onSent }: UseChatOptions) {
   const { state, dispatch, latest } = useFrameReducer(chatReducer, () =>
     initialChatState({ agentNames, snapshot: initial }),
   );
   const [joinError, setJoinError] = useState<ErrorInfo | null>(null);
-  const targetRef = useRef(target);
-  // A second send on a new chat must wait for the first to create the conversation.
-  const creating = useRef<Promise<string | null> | null>(null);
+  const initialTarget = useRef(target);
+  const link = useRef<ChatLink | null>(null);
   const createdRef = useRef(onConversationCreated);
   createdRef.current = onConversationCreated;
+  const sentRef = useRef(onSent);
+  sentRef.current = onSent;
 
   useEffect(() => {
-    const socket = getSocket();
-    const sync = new ConversationSync(dispatch);
-    const onAny = (name: string, payload: unknown) => {
-      if (isServerEvent(name)) sync.receive({ name, payload } as ServerEvent);
-    };
-    const join = () => {
-      const joinTarget = targetRef.current;
-      if (!joinTarget) return;
-      sync.beginJoin();
-      // Callback acks run in the same tick as the packet, before any later event is handled.
-      socket.timeout(JOIN_TIMEOUT_MS).emit("join_conversation", joinTarget, (err, ack) => {
-        if (err || !ack.ok) {
-          sync.failed();
-          setJoinError(err ? timeoutError : ack.ok ? null : ack.error);
-          return;
-        }
-        setJoinError(null);
-        sync.joined(ack);
-      });
-    };
-    socket.onAny(onAny);
-    const offConnect = onConnect(({ recovered }) => {
-      if (!recovered) join();
+    const current = new ChatLink({
+      socket: getSocket(),
+      dispatch,
+      target: initialTarget.current,
+      onJoinError: setJoinError,
+      onConversationCreated: (id) => createdRef.current?.(id),
+      onSent: (id) => sentRef.current?.(id),
     });
-    if (socket.connected) join();
-    return () => {
-      offConnect();
-      socket.offAny(onAny);
-      const conversationId = latest.current.conversationId;
-      if (conversationId && "conversationId" in (targetRef.current ?? {})) {
-        socket.emit("leave_conversation", { conversationId }, () => {});
-      }
-    };
-  }, [dispatch, latest]);
+    link.current = current;
+    return current.open();
+  }, [dispatch]);
 
-  const deliver = useCallback(
-    async (clientMessageId: string, text: string, agentIds: string[] | null) => {
-      const socket = getSocket();
-      let conversationId = latest.current.conversationId;
-      if (!conversationId && creating.current) conversationId = await creating.current;
-
-      let settle: (id: string | null) => void = () => {};
-      if (!conversationId) {
-        creating.current = new Promise((resolve) => {
-          settle = resolve;
-        });
-      }
-      const payload = {
-        ...(conversationId ? { conversationId } : {}),
-        ...(agentIds ? { agentIds } : {}),
-        text,
-        clientMessageId,
-      };
-      socket.timeout(SEND_TIMEOUT_MS).emit("send_message", payload, (err, ack) => {
-        if (err || !ack.ok) {
-          dispatch({
-            type: "send_failed",
-            clientMessageId,
-            error: err ? timeoutError : ack.ok ? timeoutError : ack.error,
-          });
-          settle(null);
-          if (!conversationId) creating.current = null;
-          return;
-        }
-        dispatch({ type: "send_acked", clientMessageId, result: ack });
-        settle(ack.conversationId);
-        if (!conversationId) {
-          targetRef.current = { conversationId: ack.conversationId };
-          createdRef.current?.(ack.conversationId);
-        }
-      });
-    },
-    [dispatch, latest],
-  );
+  const deliver = useCallback((message: OutgoingMessage) => {
+    void link.current?.deliver(message);
+  }, []);
 
   const send = useCallback(
     (text: string, agentIds: string[] | null) => {
       const clientMessageId = newClientId();
       dispatch({ type: "local_send", clientMessageId, text, agentIds, createdAt: new Date().toISOString() });
-      void deliver(clientMessageId, text, agentIds);
+      deliver({ clientMessageId, text, agentIds });
     },
     [deliver, dispatch],
   );
@@ -139,7 +71,7 @@ export function useChat({ agentNames, initial, target, onConversationCreated }: 
     (entry: UserEntry) => {
       if (!entry.clientMessageId) return;
       dispatch({ type: "send_retried", clientMessageId: entry.clientMessageId });
-      void deliver(entry.clientMessageId, entry.text, entry.agentIds);
+      deliver({ clientMessageId: entry.clientMessageId, text: entry.text, agentIds: entry.agentIds });
     },
     [deliver, dispatch],
   );
@@ -157,7 +89,7 @@ export function useChat({ agentNames, initial, target, onConversationCreated }: 
     const conversationId = latest.current.conversationId;
     if (!conversationId || activeRuns(latest.current).length === 0) return;
     getSocket()
-      .timeout(SEND_TIMEOUT_MS)
+      .timeout(CANCEL_TIMEOUT_MS)
       .emit("cancel_processing", { conversationId }, () => {});
   }, [latest]);
 

@@ -3,7 +3,7 @@ import { cache } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
 import type { LiveConversation } from "@/lib/chat/types";
 import { isAppError } from "@/lib/errors";
-import type { JoinConversationResult } from "@/lib/protocol";
+import type { ConversationSummary, JoinConversationResult } from "@/lib/protocol";
 import { getServices } from "@/lib/services";
 import { readUserId } from "./session";
 
@@ -32,6 +32,12 @@ async function orNotFound<T>(load: () => Promise<T>): Promise<T> {
 function toSnapshot(conversation: LiveConversation): JoinConversationResult {
   const { id, title, visibility, messages, inProgress } = conversation;
   return { conversation: { id, title, visibility, messages }, inProgress };
+}
+
+/** The caller's conversations for the sidebar, newest first; none before they have a session. */
+export async function loadOwnConversations(): Promise<ConversationSummary[]> {
+  const userId = await readUserId();
+  return userId ? getServices().chat.listConversations({ userId }) : [];
 }
 
 // cache(): generateMetadata and the page share one load per request.

@@ -2,8 +2,10 @@ import type { RunOutcome } from "../db/queries";
 import { type ChatTurn, type LlmClient, LlmError, type StreamResult } from "../llm/types";
 import type { Logger } from "../logger";
 import type { RunError } from "../protocol";
-import type { AnswerLengthModel } from "./progress";
+import { type AnswerHistory, streamMs } from "./progress";
 import type { Run } from "./run";
+import { interruptedError } from "./run-errors";
+import { type RunObserver, type RunReport, tokensPerSecond } from "./run-report";
 import type { AgentProfile } from "./types";
 
 export type AgentStore = {
@@ -14,14 +16,9 @@ export type AgentStore = {
 export type AgentDeps = {
   llm: LlmClient;
   store: AgentStore;
-  lengths: AnswerLengthModel;
+  history: AnswerHistory;
   logger: Logger;
-};
-
-const interruptedError: RunError = {
-  code: "interrupted",
-  message: "The server stopped before this answer finished.",
-  retryable: true,
+  observer: RunObserver;
 };
 
 /** An agent of the roster: turns one run into a streamed, stored answer. */
@@ -32,12 +29,13 @@ export class BaseAgent {
   ) {}
 
   /**
-   * Announces the run before the model is called, streams each delta to the
-   * room, stores the answer (partial text included on failure or cancel) and
-   * only then sends the terminal event, so whoever reacts to it reads the
-   * stored text.
+   * Announces the run before its history is read and the model is called,
+   * streams each delta to the room, stores the answer (partial text included
+   * on failure or cancel) and only then sends the terminal event, so whoever
+   * reacts to it reads the stored text. Reports the run once, at its end.
    */
-  async respond(run: Run, history: ChatTurn[]): Promise<void> {
+  async respond(run: Run, loadHistory: () => Promise<ChatTurn[]>): Promise<void> {
+    this.deps.observer.runStarted({ agentId: this.profile.id });
     const model = this.profile.model ?? (await this.deps.llm.defaultModel().catch(() => null));
     run.start(model ?? "unavailable");
     if (!model) {
@@ -49,6 +47,7 @@ export class BaseAgent {
       return;
     }
     try {
+      const history = await loadHistory();
       await this.deps.store.markRunStreamingById({ id: run.messageId, model });
       const result = run.signal.aborted ? cancelledBeforeStart() : await this.stream(run, model, history);
       await this.finish(run, model, result);
@@ -67,6 +66,7 @@ export class BaseAgent {
       abortSignal: run.signal,
       onDelta: (delta) => run.delta(delta),
       onStatus: (report) => run.status(report),
+      onAttemptFailed: (failure) => this.deps.observer.upstreamFailed(failure),
     });
   }
 
@@ -88,17 +88,15 @@ export class BaseAgent {
     });
     run.complete({ text, finishReason: result.finishReason, usage: result.usage });
     run.message({ text, createdAt: createdAt.toISOString() });
-    if (!cancelled) this.deps.lengths.record(this.profile.id, text.length);
-    this.deps.logger.info(
-      {
-        ...logFields(run, model),
-        ...timing,
+    if (!cancelled)
+      this.deps.history.record({ agentId: this.profile.id, length: text.length, streamMs: streamMs(timing) });
+    this.report(
+      reportOf(run, model, timing, {
         outcome: cancelled ? "cancelled" : "complete",
-        chars: text.length,
+        finishReason: result.finishReason,
         usage: result.usage,
         simulated: result.simulated,
-      },
-      "run finished",
+      }),
     );
   }
 
@@ -113,10 +111,17 @@ export class BaseAgent {
       ...timing,
     });
     run.fail(error);
-    this.deps.logger.warn(
-      { ...logFields(run, model), ...timing, outcome: status, error: describeCause(error, cause) },
-      "run finished",
+    this.report(
+      reportOf(run, model, timing, { outcome: status, errorCode: error.code }),
+      describeCause(error, cause),
     );
+  }
+
+  /** The run's one log line and its metrics. */
+  private report(report: RunReport, error?: ReturnType<typeof describeCause>): void {
+    this.deps.observer.runFinished(report);
+    const level = report.outcome === "complete" || report.outcome === "cancelled" ? "info" : "warn";
+    this.deps.logger[level]({ ...report, ...(error && { error }) }, "run finished");
   }
 
   private async store(run: Run, outcome: RunOutcome): Promise<Date> {
@@ -151,6 +156,24 @@ function describeCause(error: RunError, cause: unknown) {
   if (cause instanceof Error)
     return { code: error.code, name: cause.name, message: cause.message, stack: cause.stack };
   return { code: error.code };
+}
+
+function reportOf(
+  run: Run,
+  model: string,
+  timing: { firstTokenMs: number | null; totalMs: number },
+  outcome: Pick<RunReport, "outcome" | "finishReason" | "errorCode" | "usage" | "simulated">,
+): RunReport {
+  const tokens = outcome.usage?.outputTokens ?? run.tokenCount;
+  const measured = { tokens, ttftMs: timing.firstTokenMs, durationMs: timing.totalMs };
+  return {
+    ...logFields(run),
+    model,
+    ...outcome,
+    ...measured,
+    chars: run.text.length,
+    tokensPerSecond: tokensPerSecond(measured),
+  };
 }
 
 function logFields(run: Run, model?: string) {

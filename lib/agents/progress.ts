@@ -1,27 +1,63 @@
 const DEFAULT_EXPECTED_CHARS = 1_200;
 const CHARS_PER_TOKEN = 4;
-const HISTORY = 20;
-// Used for the ETA until the stream has shown its own pace.
+/** How many recent answers per agent the estimates learn from. */
+export const ANSWER_HISTORY_SIZE = 20;
+// The pace assumed for an agent with no history, until the stream shows its own.
 const DEFAULT_CHARS_PER_MS = 0.06;
+// Shorter streams say little about an agent's pace.
+const MIN_STREAM_MS_FOR_PACE = 500;
 
-/** Learns how long each agent's answers tend to be, to estimate a run's progress. */
-export class AnswerLengthModel {
+/** One finished answer, as the history learns from it. */
+export type PastAnswer = { agentId: string; length: number; streamMs: number | null };
+
+/** What a new run of an agent is expected to produce, and how fast. */
+export type Expectation = { length: number; charsPerMs: number };
+
+/** How long an answer took from its first token to its end; null when it never streamed. */
+export function streamMs(timing: { firstTokenMs: number | null; totalMs: number | null }): number | null {
+  if (timing.firstTokenMs === null || timing.totalMs === null) return null;
+  return timing.totalMs - timing.firstTokenMs;
+}
+
+const mean = (values: number[]) => values.reduce((sum, n) => sum + n, 0) / values.length;
+
+/**
+ * Learns how long each agent's answers tend to be and how fast they stream,
+ * from its recent answers (seeded from storage at start-up), to estimate a
+ * run's progress and time left.
+ */
+export class AnswerHistory {
   private readonly lengths = new Map<string, number[]>();
+  private readonly paces = new Map<string, number[]>();
 
-  expectedLength(agentId: string, maxOutputTokens?: number): number {
-    const past = this.lengths.get(agentId);
-    const typical = past?.length ? past.reduce((sum, n) => sum + n, 0) / past.length : DEFAULT_EXPECTED_CHARS;
+  expect(agentId: string, maxOutputTokens?: number): Expectation {
+    const lengths = this.lengths.get(agentId);
+    const paces = this.paces.get(agentId);
+    const typical = lengths?.length ? mean(lengths) : DEFAULT_EXPECTED_CHARS;
     const cap = maxOutputTokens ? maxOutputTokens * CHARS_PER_TOKEN : Number.POSITIVE_INFINITY;
-    return Math.max(1, Math.min(typical, cap));
+    return {
+      length: Math.max(1, Math.min(typical, cap)),
+      charsPerMs: paces?.length ? mean(paces) : DEFAULT_CHARS_PER_MS,
+    };
   }
 
-  record(agentId: string, length: number): void {
+  record({ agentId, length, streamMs }: PastAnswer): void {
     if (length <= 0) return;
-    const past = this.lengths.get(agentId) ?? [];
-    past.push(length);
-    if (past.length > HISTORY) past.shift();
-    this.lengths.set(agentId, past);
+    push(this.lengths, agentId, length);
+    if (streamMs !== null && streamMs >= MIN_STREAM_MS_FOR_PACE) push(this.paces, agentId, length / streamMs);
   }
+
+  /** Past answers, oldest first. */
+  seed(answers: PastAnswer[]): void {
+    for (const answer of answers) this.record(answer);
+  }
+}
+
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  const values = map.get(key) ?? [];
+  values.push(value);
+  if (values.length > ANSWER_HISTORY_SIZE) values.shift();
+  map.set(key, values);
 }
 
 export type ProgressEstimate = { progress: number; etaMs: number };
@@ -33,14 +69,14 @@ export type ProgressEstimate = { progress: number; etaMs: number };
  */
 export function estimateProgress(input: {
   textLength: number;
-  expectedLength: number;
+  expected: Expectation;
   msSinceFirstToken: number;
 }): ProgressEstimate {
-  const { textLength, expectedLength, msSinceFirstToken } = input;
-  const ratio = textLength / expectedLength;
+  const { textLength, expected, msSinceFirstToken } = input;
+  const ratio = textLength / expected.length;
   const progress = ratio <= 0.9 ? ratio : 0.9 + 0.09 * (1 - Math.exp(-(ratio - 0.9) / 0.5));
   const rate =
-    msSinceFirstToken > 250 && textLength > 0 ? textLength / msSinceFirstToken : DEFAULT_CHARS_PER_MS;
-  const remaining = Math.max(expectedLength - textLength, expectedLength * 0.05);
+    msSinceFirstToken > 250 && textLength > 0 ? textLength / msSinceFirstToken : expected.charsPerMs;
+  const remaining = Math.max(expected.length - textLength, expected.length * 0.05);
   return { progress: Math.min(progress, 0.99), etaMs: Math.round(remaining / rate) };
 }

@@ -3,13 +3,13 @@ import type { Logger } from "../logger";
 import type { InProgressRun, RunRef } from "../protocol";
 import type { BaseAgent } from "./base-agent";
 import { buildHistory, messagesBefore } from "./history";
-import type { AnswerLengthModel } from "./progress";
+import type { AnswerHistory } from "./progress";
 import { Run, type RunEvents } from "./run";
 
 export type RunManagerDeps = {
   agents: Map<string, BaseAgent>;
   events: RunEvents;
-  lengths: AnswerLengthModel;
+  history: AnswerHistory;
   coalesceMs: number;
   logger: Logger;
   listMessages(input: { conversationId: string }): Promise<MessageRow[]>;
@@ -30,6 +30,11 @@ export class RunManager {
     return this.runs.size;
   }
 
+  /** Every run of this node not yet ended, queued ones included. */
+  active(): Run[] {
+    return [...this.runs.values()];
+  }
+
   /** Queues the runs of one user message; they start in the order given. */
   enqueue(conversationId: string, refs: RunRef[]): void {
     const queue = this.queues.get(conversationId) ?? [];
@@ -42,7 +47,7 @@ export class RunManager {
         messageId: ref.messageId,
         agentId: ref.agentId,
         agentName: agent.profile.name,
-        expectedLength: this.deps.lengths.expectedLength(ref.agentId, agent.profile.maxOutputTokens),
+        expected: this.deps.history.expect(ref.agentId, agent.profile.maxOutputTokens),
         coalesceMs: this.deps.coalesceMs,
         events: this.deps.events,
       });
@@ -116,14 +121,18 @@ export class RunManager {
   private async respond(run: Run): Promise<void> {
     const agent = this.deps.agents.get(run.agentId);
     if (!agent) return;
-    try {
-      const messages = await this.deps.listMessages({ conversationId: run.conversationId });
-      const history = buildHistory({
-        messages: messagesBefore(messages, run.messageId),
+    // Loaded by the agent after it announces the run, so a failure here is reported like any other.
+    const loadHistory = async () =>
+      buildHistory({
+        messages: messagesBefore(
+          await this.deps.listMessages({ conversationId: run.conversationId }),
+          run.messageId,
+        ),
         agent: agent.profile,
         agentName: (id) => this.deps.agents.get(id)?.profile.name ?? id,
       });
-      await agent.respond(run, history);
+    try {
+      await agent.respond(run, loadHistory);
     } catch (error) {
       this.deps.logger.error({ messageId: run.messageId, err: error }, "run failed outside the agent");
       run.fail({

@@ -11,7 +11,7 @@ import type {
   RunError,
   Usage,
 } from "../protocol";
-import { estimateProgress } from "./progress";
+import { type Expectation, estimateProgress } from "./progress";
 
 /** Where a run's events go: the realtime layer broadcasts them to the conversation's room. */
 export interface RunEvents {
@@ -30,7 +30,7 @@ export type RunInit = {
   messageId: string;
   agentId: string;
   agentName: string;
-  expectedLength: number;
+  expected: Expectation;
   coalesceMs: number;
   events: RunEvents;
   now?: () => number;
@@ -54,7 +54,7 @@ export class Run {
   private sentText = "";
   private pending = "";
   private pendingTokens = 0;
-  private tokenCount = 0;
+  private deltaCount = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private progress = 0;
   private startedAt = 0;
@@ -158,6 +158,11 @@ export class Run {
     });
   }
 
+  /** Upstream deltas broadcast so far. */
+  get tokenCount(): number {
+    return this.deltaCount;
+  }
+
   /** The text as broadcast; equals what is stored when the run ends. */
   get text(): string {
     return this.sentText + this.pending;
@@ -169,13 +174,13 @@ export class Run {
     if (this.ended || this.pending.length === 0) return;
     const delta = this.pending;
     this.sentText += delta;
-    this.tokenCount += this.pendingTokens;
+    this.deltaCount += this.pendingTokens;
     this.pending = "";
     this.pendingTokens = 0;
     const now = this.now();
     const estimate = estimateProgress({
       textLength: this.sentText.length,
-      expectedLength: this.init.expectedLength,
+      expected: this.init.expected,
       msSinceFirstToken: now - (this.firstTokenAt ?? now),
     });
     this.progress = Math.max(this.progress, estimate.progress);
@@ -184,7 +189,7 @@ export class Run {
       seq: ++this.seq,
       delta,
       textLength: this.sentText.length,
-      tokenCount: this.tokenCount,
+      tokenCount: this.deltaCount,
       progress: this.progress,
       etaMs: estimate.etaMs,
       ts: now,

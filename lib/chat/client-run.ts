@@ -49,6 +49,8 @@ export type AssistantEntry = {
   finishReason: FinishReason | null;
   startedAt: number | null;
   firstTokenAt: number | null;
+  /** Server time of the latest update applied: with firstTokenAt, the live pace. */
+  lastTokenAt: number | null;
   finishedAt: number | null;
   /** True once this tab has seen the run's live events (history is not animated). */
   live: boolean;
@@ -86,6 +88,7 @@ export function newRun(init: {
     finishReason: null,
     startedAt: null,
     firstTokenAt: null,
+    lastTokenAt: null,
     finishedAt: null,
     live: false,
     replyTo: init.replyTo ?? null,
@@ -127,9 +130,21 @@ function applyOne(run: AssistantEntry, event: AgentProcessingUpdateEvent): Assis
     etaMs: event.etaMs,
     tokenCount: Math.max(run.tokenCount, event.tokenCount),
     firstTokenAt: run.firstTokenAt ?? event.ts,
+    lastTokenAt: event.ts,
     startedAt: run.startedAt ?? event.ts,
     waiting: null,
   };
+}
+
+// Shorter spans give a jumpy figure.
+const MIN_PACE_SPAN_MS = 500;
+
+/** Tokens per second so far, by the server's clock; null until the stream has run long enough to tell. */
+export function tokenRate(run: AssistantEntry): number | null {
+  if (run.firstTokenAt === null || run.tokenCount === 0) return null;
+  const end = run.finishedAt ?? run.lastTokenAt;
+  if (end === null || end - run.firstTokenAt < MIN_PACE_SPAN_MS) return null;
+  return (run.tokenCount * 1000) / (end - run.firstTokenAt);
 }
 
 /** Applies updates strictly in seq order, exactly once: early ones wait, repeats are dropped. */
@@ -186,12 +201,19 @@ export function applyComplete(run: AssistantEntry, event: AgentProcessingComplet
   };
 }
 
+/** Errors a retry of the same request cannot fix: the UI offers no Retry for them. */
+const permanentErrors = new Set(["model_not_found", "unauthorized", "bad_request"]);
+
+/** Whether asking again could help, for an error known only by its code (stored history). */
+export const isRetryableCode = (code: string | undefined) => !permanentErrors.has(code ?? "");
+
 /** An error keeps the text that had arrived, so the user loses nothing already shown. */
 export function applyError(run: AssistantEntry, event: AgentProcessingErrorEvent): AssistantEntry {
   if (isTerminal(run.phase)) return run;
   return {
     ...run,
-    phase: "error",
+    // The server stopped under this run: shown as the stored history will show it.
+    phase: event.error.code === "interrupted" ? "interrupted" : "error",
     text: event.partialText.length >= run.text.length ? event.partialText : run.text,
     seq: event.seq,
     pending: {},

@@ -1,5 +1,5 @@
 import type { InProgressRun, JoinConversationResult, Message } from "../protocol";
-import { type AssistantEntry, isTerminal, newRun, type RunPhase } from "./client-run";
+import { type AssistantEntry, isRetryableCode, isTerminal, newRun, type RunPhase } from "./client-run";
 import type { ChatEntry, ChatState, UserEntry } from "./client-state";
 
 const nameOf = (state: ChatState, agentId: string) => state.agentNames[agentId] ?? agentId;
@@ -29,7 +29,7 @@ function runFromStored(state: ChatState, message: Message, live: InProgressRun |
     seq: null,
     progress: phase === "complete" ? 1 : 0,
     error: message.error ?? null,
-    retryable: phase === "error" || phase === "interrupted",
+    retryable: (phase === "error" || phase === "interrupted") && isRetryableCode(message.error?.code),
     finishReason: phase === "cancelled" ? "cancelled" : phase === "complete" ? "stop" : null,
   };
 }

@@ -12,18 +12,23 @@ import type {
   SendMessageResult,
 } from "../protocol";
 import { titleFromText, toConversationSummary, toMessage } from "./mappers";
-import type { ChatService, ConversationWithShare, LiveConversation, OpenTarget } from "./types";
+import type { ChatService, ConversationWithShare, LiveConversation, OpenTarget, RunDirectory } from "./types";
 
 export type ChatServiceDeps = {
   store: Store;
   roster: Roster;
-  runs: RunManager;
+  /** Starts runs here, in this process. */
+  runs: Pick<RunManager, "enqueue">;
+  /** Finds and cancels runs wherever they execute. */
+  directory: RunDirectory;
   announceMessage(event: MessageCreatedEvent): void;
   isAccepting(): boolean;
+  /** Recorded on each answer this node will run, so recovery after a crash finds its own. */
+  nodeId: string;
 };
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
-  const { store, roster, runs } = deps;
+  const { store, roster, runs, directory } = deps;
 
   async function getOwnedConversation(userId: string, conversationId: string): Promise<ConversationRow> {
     const row = await store.getConversationById({ id: conversationId });
@@ -86,13 +91,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     async getConversation({ userId, conversationId }) {
       const row = await getOwnedConversation(userId, conversationId);
       const messages = await store.listMessagesByConversationId({ conversationId });
-      return withMessages(row, messages, runs.inProgress(conversationId));
+      return withMessages(row, messages, await directory.inProgress(conversationId));
     },
 
     async getSharedConversation({ shareId }) {
       const row = await getReadableConversation("", { shareId });
       const messages = await store.listMessagesByConversationId({ conversationId: row.id });
-      return withMessages(row, messages, runs.inProgress(row.id));
+      return withMessages(row, messages, await directory.inProgress(row.id));
     },
 
     async createConversation({ userId, title, agentIds }) {
@@ -117,7 +122,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
     async deleteConversation({ userId, conversationId }) {
       await getOwnedConversation(userId, conversationId);
-      runs.cancel(conversationId);
+      await directory.cancel(conversationId);
       await store.deleteConversationById({ id: conversationId });
     },
 
@@ -157,6 +162,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           replyToId: userMessageId,
           agentId,
           status: "queued" as const,
+          ownerNode: deps.nodeId,
         })),
       });
       if (!stored) {
@@ -182,7 +188,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
     async cancel({ userId, conversationId, messageId }) {
       await getOwnedConversation(userId, conversationId);
-      return { cancelled: runs.cancel(conversationId, messageId) };
+      return { cancelled: await directory.cancel(conversationId, messageId) };
     },
 
     /**
@@ -197,7 +203,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }): Promise<JoinConversationResult> {
       const row = await getReadableConversation(input.userId, input.target);
       input.subscribe(row.id);
-      const live = runs.inProgress(row.id);
+      const live = await directory.inProgress(row.id);
       const messages = await store.listMessagesByConversationId({ conversationId: row.id });
       const { id, title, visibility, messages: shown, inProgress } = withMessages(row, messages, live);
       return { conversation: { id, title, visibility, messages: shown }, inProgress };

@@ -13,6 +13,16 @@ import type {
 /** A conversation with its live runs, taken together so the texts and seqs agree. */
 export type LiveConversation = Conversation & { inProgress: InProgressRun[] };
 
+/**
+ * The runs of a conversation wherever they execute: in this process and, with
+ * several replicas, in the others.
+ */
+export interface RunDirectory {
+  inProgress(conversationId: string): Promise<InProgressRun[]>;
+  /** Cancels one run, or every run of the conversation; resolves with the ids it cancelled. */
+  cancel(conversationId: string, messageId?: string): Promise<string[]>;
+}
+
 export type OpenTarget = { conversationId: string } | { shareId: string };
 
 export type ConversationWithShare = ConversationSummary & { shareUrl: string | null };

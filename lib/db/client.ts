@@ -72,11 +72,21 @@ async function openPostgres(databaseUrl: string, onError?: (error: Error) => voi
   return { db, kind: "postgres", ping: () => pingWith(db), close: () => pool.end() };
 }
 
+const PING_TIMEOUT_MS = 2_000;
+
+/** Readiness probes call this: a database that does not answer in time counts as down. */
 async function pingWith(db: Database): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+  });
+  const answered = db.execute(sql`select 1`).then(
+    () => true,
+    () => false,
+  );
   try {
-    await db.execute(sql`select 1`);
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([answered, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

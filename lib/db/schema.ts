@@ -58,6 +58,15 @@ export const messages = pgTable(
     finishReason: text("finish_reason").$type<FinishReason>(),
     error: jsonb("error").$type<ErrorInfo>(),
     usage: jsonb("usage").$type<Usage>(),
+    /**
+     * For an answer: the seq of the last update whose text is stored. Checkpoints
+     * only move it forward, so a late one never replaces newer text.
+     */
+    seq: integer("seq"),
+    /** The node running this answer while it is queued or streaming (see lib/node-id.ts). */
+    ownerNode: text("owner_node"),
+    /** Last sign of life from the owner node; a stale one means the node is gone. */
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }),
     firstTokenMs: integer("first_token_ms"),
     totalMs: integer("total_ms"),
     createdAt: createdAt(),

@@ -32,12 +32,36 @@ export function ensureSessionCookie(req: IncomingMessage, res: ServerResponse, s
   req.headers.cookie = [...others, `${SESSION_COOKIE}=${token}`].join("; ");
 }
 
+type Exposition = { contentType: string; body: string };
+
+function isMetricsRequest(req: IncomingMessage): boolean {
+  return req.method === "GET" && (req.url ?? "").split("?")[0] === "/metrics";
+}
+
+async function serveMetrics(res: ServerResponse, render: () => Promise<Exposition>): Promise<void> {
+  const { contentType, body } = await render();
+  res.statusCode = 200;
+  res.setHeader("content-type", contentType);
+  res.setHeader("cache-control", "no-store");
+  res.end(body);
+}
+
 export function createRequestListener(options: {
   handle: Handle;
   sessionSecret: string;
+  /** GET /metrics: the Prometheus exposition, answered here rather than by Next. */
+  metrics?: () => Promise<Exposition>;
   onError(error: unknown): void;
 }) {
   return (req: IncomingMessage, res: ServerResponse) => {
+    if (options.metrics && isMetricsRequest(req)) {
+      serveMetrics(res, options.metrics).catch((error: unknown) => {
+        options.onError(error);
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      });
+      return;
+    }
     try {
       ensureSessionCookie(req, res, options.sessionSecret);
     } catch (error) {

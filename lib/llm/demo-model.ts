@@ -10,7 +10,7 @@ import type {
 import { simulateReadableStream } from "ai";
 import { composeDemoAnswer, splitIntoWords } from "./demo-text";
 import { streamAnswer } from "./stream";
-import type { LlmClient } from "./types";
+import type { LlmClient, UpstreamHealth } from "./types";
 
 export const DEMO_MODEL_ID = "demo";
 export const DEMO_LABEL = "Demo model (offline)";
@@ -106,6 +106,7 @@ export class DemoLanguageModel implements LanguageModelV4 {
 export function createDemoClient(options: { pace?: DemoPace } = {}): LlmClient {
   const model = new DemoLanguageModel(options.pace);
   const label = DEMO_LABEL;
+  const health: UpstreamHealth = { ok: true, kind: "demo", label, detail: "answers offline from a script" };
   return {
     kind: "demo",
     label,
@@ -125,6 +126,7 @@ export function createDemoClient(options: { pace?: DemoPace } = {}): LlmClient {
         languageModel: () => model,
         nonStreamingModels: new Set(),
       }),
-    health: async () => ({ ok: true, kind: "demo", label, detail: "answers offline from a script" }),
+    health: async () => health,
+    lastKnownHealth: () => health,
   };
 }

@@ -1,7 +1,8 @@
 import { createOpenAI } from "@ai-sdk/openai";
 import { simulateStreamingMiddleware, wrapLanguageModel } from "ai";
+import { lastKnownHealth } from "./health";
 import { cachedModelList, fetchModelList } from "./model-list";
-import { type StreamEngineConfig, type StreamingMode, streamAnswer } from "./stream";
+import { type StreamEngineConfig, type StreamingMode, streamAnswer, withMessage } from "./stream";
 import { createUpstreamFetch } from "./streaming-fetch";
 import { type LlmClient, LlmError, type UpstreamHealth } from "./types";
 import { capitalize } from "./wording";
@@ -27,6 +28,8 @@ export type GatewayClientOptions = {
   maxRetryAfterMs?: number;
   /** Pause between word deltas when an answer is streamed by simulation; default 10 ms. */
   simulatedWordDelayMs?: number;
+  /** Silence before a run reports that the model may still be loading; default 5 s, 0 never. */
+  waitingNoticeMs?: number;
   /** How long GET /models answers are reused; default 30 s. */
   modelListTtlMs?: number;
   /** Overrides the generated label (which never includes credentials). */
@@ -82,6 +85,15 @@ function createModels(options: GatewayClientOptions, upstream: string, baseFetch
   return { fetchModels, list, describeMissing, defaultModel };
 }
 
+/**
+ * Some gateways quote the key they refuse in their error message; the
+ * message reaches the browser and the logs, the key must not.
+ */
+function withoutKey(error: unknown, apiKey: string | undefined): unknown {
+  if (!apiKey || !(error instanceof LlmError) || !error.message.includes(apiKey)) return error;
+  return withMessage(error, error.message.replaceAll(apiKey, "[redacted]"));
+}
+
 /** An LlmClient for any OpenAI-compatible chat-completions endpoint (LiteLLM, Ollama's /v1, vLLM…). */
 export function createGatewayClient(options: GatewayClientOptions): LlmClient {
   const upstream = options.kind === "ollama" ? "Ollama" : "the gateway";
@@ -102,6 +114,7 @@ export function createGatewayClient(options: GatewayClientOptions): LlmClient {
     retryMaxDelayMs: options.retryMaxDelayMs ?? 10_000,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
     simulatedWordDelayMs: options.simulatedWordDelayMs ?? 10,
+    waitingNoticeMs: options.waitingNoticeMs ?? 5_000,
     upstream,
     languageModel: (modelId, mode) =>
       mode === "stream"
@@ -112,21 +125,32 @@ export function createGatewayClient(options: GatewayClientOptions): LlmClient {
   };
   const label = options.label ?? defaultLabel(options.kind, options.baseURL);
 
+  async function health(): Promise<UpstreamHealth> {
+    try {
+      // Short timeout: a black-holed host must not hold the caller.
+      const available = await models.fetchModels(3_000);
+      return { ok: true, kind: options.kind, label, detail: `${available.length} model(s) available` };
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return { ok: false, kind: options.kind, label, detail };
+    }
+  }
+
   return {
     kind: options.kind,
     label,
     defaultModel: models.defaultModel,
     listModels: () => models.list(),
-    stream: (request) => streamAnswer(request, engine),
-    async health(): Promise<UpstreamHealth> {
-      try {
-        // Short timeout: readiness probes call this and must not hang on a black-holed host.
-        const available = await models.fetchModels(3_000);
-        return { ok: true, kind: options.kind, label, detail: `${available.length} model(s) available` };
-      } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        return { ok: false, kind: options.kind, label, detail };
-      }
-    },
+    stream: (request) =>
+      streamAnswer(request, engine).catch((error: unknown) => {
+        throw withoutKey(error, options.apiKey);
+      }),
+    health,
+    lastKnownHealth: lastKnownHealth(health, {
+      ok: false,
+      kind: options.kind,
+      label,
+      detail: "not checked yet",
+    }),
   };
 }

@@ -18,6 +18,8 @@ export type StreamEngineConfig = {
   /** A Retry-After longer than this is not waited out: the run fails at once. */
   maxRetryAfterMs: number;
   simulatedWordDelayMs: number;
+  /** With no first token after this long, say the model may still be loading (0 or absent: never). */
+  waitingNoticeMs?: number;
   /** Named in messages the user reads, e.g. "the gateway". */
   upstream: string;
   /** `generate`: a model that asks for the whole answer and streams it by simulation. */
@@ -49,6 +51,7 @@ export async function streamAnswer(
   let retries = 0;
   for (;;) {
     if (request.abortSignal.aborted) return finish(run, "cancelled", {});
+    const notice = noticeSlowStart(run);
     const outcome = await runAttempt({
       model: config.languageModel(request.modelId, run.simulated ? "generate" : "stream"),
       request,
@@ -57,7 +60,7 @@ export async function streamAnswer(
       firstTokenTimeoutMs: config.firstTokenTimeoutMs,
       chunkTimeoutMs: config.chunkTimeoutMs,
       simulatedWordDelayMs: config.simulatedWordDelayMs,
-    });
+    }).finally(() => clearTimeout(notice));
     if (outcome.kind === "cancelled") return finish(run, "cancelled", {});
     if (outcome.kind === "finished") {
       if (run.state.text === "") throw emptyAnswer(config);
@@ -70,6 +73,7 @@ export async function streamAnswer(
       continue;
     }
     const failure = await describeFailure(run, outcome);
+    request.onAttemptFailed?.({ code: failure.error.code, status: failure.error.status });
     const waitMs = retryWait(run, failure, retries);
     if (waitMs === undefined) throw finalError(run, failure, retries);
     retries += 1;
@@ -88,6 +92,20 @@ function finish(run: Run, finishReason: StreamResult["finishReason"], usage: Usa
     totalMs: Math.round(performance.now() - state.startedAt),
     simulated: run.simulated,
   };
+}
+
+/** A cold model can take minutes to load: past a few seconds of silence the run says what it waits for. */
+function noticeSlowStart(run: Run): NodeJS.Timeout | undefined {
+  const { config, request, state } = run;
+  if (!config.waitingNoticeMs || state.firstDeltaAt !== null) return undefined;
+  const limit = config.firstTokenTimeoutMs > 0 ? ` (up to ${formatSeconds(config.firstTokenTimeoutMs)})` : "";
+  return setTimeout(() => {
+    if (state.firstDeltaAt !== null || request.abortSignal.aborted) return;
+    request.onStatus?.({
+      status: "waiting_for_model",
+      detail: `Waiting for the model to start answering; a model that is still loading can take a while${limit}.`,
+    });
+  }, config.waitingNoticeMs);
 }
 
 function reportSimulation(request: StreamRequest): void {
@@ -181,7 +199,8 @@ function finalError(run: Run, failure: ClassifiedFailure, retries: number): LlmE
   );
 }
 
-function withMessage(error: LlmError, message: string): LlmError {
+/** The same failure told differently. */
+export function withMessage(error: LlmError, message: string): LlmError {
   return new LlmError({
     code: error.code,
     message,

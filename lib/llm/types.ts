@@ -25,6 +25,8 @@ export type StreamRequest = {
   onDelta: (delta: string) => void;
   /** What the run is waiting on: rate limits, retries, simulated streaming. */
   onStatus?: (report: StatusReport) => void;
+  /** Told of every failed upstream attempt, the retried ones included. */
+  onAttemptFailed?: (failure: { code: LlmErrorCode; status?: number }) => void;
 };
 
 export type StreamResult = {
@@ -76,7 +78,14 @@ export class LlmError extends Error {
   }
 }
 
-export type UpstreamHealth = { ok: boolean; kind: LlmClientKind; label: string; detail?: string };
+export type UpstreamHealth = {
+  ok: boolean;
+  kind: LlmClientKind;
+  label: string;
+  detail?: string;
+  /** When the status was taken, for a remembered one. */
+  checkedAt?: string;
+};
 
 /** The one door to a language model; agents depend on this, never on a provider. */
 export interface LlmClient {
@@ -88,5 +97,8 @@ export interface LlmClient {
   listModels(): Promise<ModelInfo[]>;
   /** Streams one answer; rejects with an LlmError on any failure except the caller's abort. */
   stream(request: StreamRequest): Promise<StreamResult>;
+  /** Asks the upstream now (with a short timeout). */
   health(): Promise<UpstreamHealth>;
+  /** The last known status without waiting; refreshed in the background at most every 30 s. */
+  lastKnownHealth(): UpstreamHealth;
 }

@@ -169,8 +169,13 @@ export interface ServerToClientEvents {
   agent_message: (event: AgentMessageEvent) => void;
 }
 
-// biome-ignore lint/suspicious/noEmptyInterface: filled in when replicas talk to each other
-export interface InterServerEvents {}
+export type RunQuery = { conversationId: string; messageId?: string };
+
+/** What replicas ask each other through the adapter (REDIS_URL): about the runs each one executes. */
+export interface InterServerEvents {
+  runs_in_progress: (query: RunQuery, ack: (runs: InProgressRun[]) => void) => void;
+  runs_cancel: (query: RunQuery, ack: (cancelled: string[]) => void) => void;
+}
 
 export interface SocketData {
   userId: string;

@@ -5,13 +5,10 @@ export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
-type ConnectListener = (info: { recovered: boolean }) => void;
-
 type Connection = {
   socket: ChatSocket;
   state: ConnectionState;
   stateListeners: Set<() => void>;
-  connectListeners: Set<ConnectListener>;
 };
 
 // One socket per tab, also across client-side navigations and hot reloads.
@@ -26,17 +23,19 @@ function setState(connection: Connection, state: ConnectionState) {
 
 function create(): Connection {
   // Same origin: the httpOnly sid cookie goes along with the handshake.
-  const socket: ChatSocket = io({ path: "/socket.io", withCredentials: true });
+  // The first reconnection comes quickly (a blip should barely show), later ones back off to 5 s.
+  const socket: ChatSocket = io({
+    path: "/socket.io",
+    withCredentials: true,
+    reconnectionDelay: 250,
+    reconnectionDelayMax: 5_000,
+  });
   const connection: Connection = {
     socket,
     state: "connecting",
     stateListeners: new Set(),
-    connectListeners: new Set(),
   };
-  socket.on("connect", () => {
-    setState(connection, "connected");
-    for (const listener of connection.connectListeners) listener({ recovered: socket.recovered });
-  });
+  socket.on("connect", () => setState(connection, "connected"));
   socket.on("disconnect", () => {
     // socket.active is false only when the client or the server ended the session on purpose.
     setState(connection, socket.active ? "reconnecting" : "disconnected");
@@ -70,17 +69,6 @@ export function subscribeConnectionState(listener: () => void): () => void {
 
 export function getConnectionState(): ConnectionState {
   return connection().state;
-}
-
-/**
- * Calls `listener` on every (re)connection. When Socket.IO could not recover
- * the session (`recovered` false) the server has forgotten this socket's rooms
- * and the events it missed: the listener must join again to get a snapshot.
- */
-export function onConnect(listener: ConnectListener): () => void {
-  const current = connection();
-  current.connectListeners.add(listener);
-  return () => current.connectListeners.delete(listener);
 }
 
 /** Reconnects a socket that gave up or was refused (e.g. after the session cookie was renewed). */

@@ -37,7 +37,7 @@ test("an answer shows thinking, then grows token by token, then completes with t
   expect(progressWhileStreaming).toBeLessThan(100);
   await chat.screenshot(testInfo, "2-streaming");
 
-  const lengths = await answer.sampleGrowth({ intervalMs: 150, timeoutMs: 15_000 });
+  const lengths = await answer.sampleGrowth({ timeoutMs: 15_000 });
   expect(lengths.length, `text lengths seen while streaming: ${lengths.join(", ")}`).toBeGreaterThanOrEqual(
     4,
   );

@@ -17,6 +17,7 @@ test("Stop ends a streaming answer, keeps its text and closes the upstream reque
 
   await expect(answer.root).toHaveAttribute("data-status", "cancelled");
   await expect(chat.stopButton).toHaveCount(0);
+  await expect(chat.composer).toBeFocused();
   expect(await answer.textLength()).toBeGreaterThan(0);
   const [request] = await gateway.waitForRequests(1);
   await expect.poll(() => request?.clientClosedAt ?? request?.finishedAt).toBeDefined();
@@ -52,6 +53,7 @@ test("a failed answer keeps its partial text, explains the error and can be retr
   await chat.screenshot(testInfo, "error");
 
   await failed.root.getByTestId("retry-button").click();
+  await expect(chat.composer).toBeFocused();
   await expect(chat.userMessages()).toHaveCount(2);
   await expect(chat.userMessages().last()).toContainText("Please answer.");
   await expect(chat.lastAnswer().root).toHaveAttribute("data-status", "complete");
@@ -97,13 +99,14 @@ test("scrolling up during a stream stops following it until scroll-to-latest is 
   chat,
   gateway,
 }) => {
-  gateway.setDefault({ tokens: words(400, "line").map((word) => `${word}\n`), tokenDelayMs: 15 });
+  // Paragraphs, so the answer grows taller than the window.
+  gateway.setDefault({ tokens: words(400, "line").map((word) => `${word}\n\n`), tokenDelayMs: 15 });
   await chat.openNewChat();
   await chat.send("A very long answer please.");
   const answer = chat.lastAnswer();
   await expect(answer.text).toContainText("line60");
 
-  const scroller = chat.page.locator(".overflow-y-auto").first();
+  const scroller = chat.scroller;
   await scroller.evaluate((element) => element.scrollTo({ top: 0 }));
   await expect(chat.page.getByTestId("scroll-to-latest")).toBeVisible();
   const top = await scroller.evaluate((element) => element.scrollTop);
@@ -130,8 +133,9 @@ for (const drop of [
     chat,
     gateway,
   }) => {
-    const tokens = words(40, "t");
-    gateway.setDefault({ tokens, tokenDelayMs: 50 });
+    // Long enough that a slow machine still sees it stream after the drop.
+    const tokens = words(80, "t");
+    gateway.setDefault({ tokens, tokenDelayMs: 70 });
     await chat.openNewChat();
     await chat.send("Keep going.");
     const answer = chat.lastAnswer();
@@ -145,7 +149,7 @@ for (const drop of [
 
     // The final text replaces the streamed one, so gaps or doubles show only while streaming.
     const full = tokens.join("");
-    const shown = await answer.textsWhileStreaming({ intervalMs: 40, timeoutMs: 15_000 });
+    const shown = await answer.textsWhileStreaming({ timeoutMs: 15_000 });
     expect(shown.length).toBeGreaterThan(5);
     for (const text of shown)
       expect(full.startsWith(text), `"${text}" is not a prefix of the answer`).toBe(true);
@@ -178,7 +182,7 @@ test("reloading mid-stream shows the text so far from the server and keeps strea
   page,
 }) => {
   const tokens = words(60, "r");
-  gateway.setDefault({ tokens, tokenDelayMs: 60 });
+  gateway.setDefault({ tokens, tokenDelayMs: 100 });
   await chat.openNewChat();
   await chat.send("Stream while I reload.");
   await expect(chat.lastAnswer().text).toContainText("r10");
@@ -191,7 +195,7 @@ test("reloading mid-stream shows the text so far from the server and keeps strea
   await expect(answer.root).toHaveAttribute("data-status", "streaming");
   await expect(chat.stopButton).toBeVisible();
   const full = tokens.join("");
-  const shown = await answer.textsWhileStreaming({ intervalMs: 40, timeoutMs: 15_000 });
+  const shown = await answer.textsWhileStreaming({ timeoutMs: 15_000 });
   expect(shown.length).toBeGreaterThan(5);
   for (const text of shown)
     expect(full.startsWith(text), `"${text}" is not a prefix of the answer`).toBe(true);

@@ -3,7 +3,12 @@ import { FakeGateway } from "../fixtures/fake-gateway";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process";
 import { ChatPage } from "./pages/chat-page";
 
-type WorkerFixtures = { gateway: FakeGateway; server: ServerProcess };
+type WorkerFixtures = {
+  gateway: FakeGateway;
+  server: ServerProcess;
+  /** Extra environment for the server; a spec file sets it with test.use() and gets a server of its own. */
+  serverEnv: Record<string, string>;
+};
 type TestFixtures = { chat: ChatPage; pageErrors: string[] };
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
@@ -16,10 +21,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: "worker" },
   ],
+  serverEnv: [{}, { scope: "worker", option: true }],
   server: [
-    async ({ gateway }, use) => {
+    async ({ gateway, serverEnv }, use) => {
       const server = await startServerProcess({
-        env: { LLM_BASE_URL: gateway.baseUrl, LLM_MODEL: "fake-model" },
+        env: { LLM_BASE_URL: gateway.baseUrl, LLM_MODEL: "fake-model", ...serverEnv },
       });
       await use(server);
       await server.stop();

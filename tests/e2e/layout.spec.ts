@@ -35,3 +35,26 @@ for (const viewport of [
     expect(overflow).toBeLessThanOrEqual(0);
   });
 }
+
+test("on a 375 px screen the conversation list is a drawer that opens from the header and closes with Esc", async ({
+  chat,
+  gateway,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 375, height: 740 });
+  gateway.setDefault({ tokens: ["Short", " answer."], tokenDelayMs: 10 });
+  await chat.openNewChat();
+  await chat.send("Hello from a phone.");
+  await expect(chat.lastAnswer().root).toHaveAttribute("data-status", "complete");
+
+  const sidebar = page.getByTestId("sidebar");
+  await expect(sidebar).not.toBeInViewport();
+  await page.getByTestId("sidebar-toggle").click();
+  await expect(sidebar).toBeInViewport();
+  await expect(sidebar.getByTestId("conversation-item")).toHaveCount(1);
+  // The drawer takes the keyboard: focus moves into it.
+  await expect(sidebar.getByTestId("new-chat")).toBeFocused();
+  await chat.screenshot(testInfo, "mobile-drawer");
+  await page.keyboard.press("Escape");
+  await expect(sidebar).not.toBeInViewport();
+});

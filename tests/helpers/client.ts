@@ -4,6 +4,7 @@ import type {
   AgentProcessingCompleteEvent,
   AgentProcessingErrorEvent,
   ClientToServerEvents,
+  Conversation,
   ServerToClientEvents,
 } from "@/lib/protocol";
 import { serverEventSchemas, serverEvents } from "@/lib/protocol";
@@ -105,3 +106,17 @@ export function recordEvents(socket: TestSocket) {
     },
   };
 }
+
+/** The conversation as GET /api/conversations/:id returns it, for checking what is stored. */
+export async function fetchConversation(baseUrl: string, cookie: string, id: string): Promise<Conversation> {
+  const response = await fetch(`${baseUrl}/api/conversations/${id}`, { headers: { cookie } });
+  if (response.status !== 200) throw new Error(`GET conversation ${id}: HTTP ${response.status}`);
+  return (await response.json()) as Conversation;
+}
+
+/** Concatenated deltas of the updates among `events`, in arrival order. */
+export const streamedText = (events: ReceivedEvent[]) =>
+  events
+    .filter((e) => e.name === "agent_processing_update")
+    .map((e) => e.payload.delta as string)
+    .join("");

@@ -91,6 +91,22 @@ describe("gateway client streaming", () => {
     expect(result.text).toBe("Hello from the fake gateway.");
   });
 
+  it("says the model may still be loading when the first token is slow, then streams the answer", async () => {
+    gateway.enqueue({ firstTokenDelayMs: 700 }, { firstTokenDelayMs: 50 });
+    const slow = recorder();
+    const result = await client({ waitingNoticeMs: 300 }).stream(slow.request);
+    expect(result.text).toBe("Hello from the fake gateway.");
+    expect(slow.statuses).toEqual([
+      expect.objectContaining({
+        status: "waiting_for_model",
+        detail: expect.stringMatching(/loading.*3\.0 s/),
+      }),
+    ]);
+    const quick = recorder();
+    await client({ waitingNoticeMs: 300 }).stream(quick.request);
+    expect(quick.statuses).toEqual([]);
+  });
+
   it("sends the bearer key when one is configured and no Authorization header otherwise", async () => {
     await client({ apiKey: "sk-test" }).stream(recorder().request);
     await client().stream(recorder().request);

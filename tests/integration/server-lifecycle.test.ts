@@ -1,41 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentProcessingCompleteEvent, AgentProcessingErrorEvent, Conversation } from "@/lib/protocol";
 import { FakeGateway } from "../fixtures/fake-gateway";
+import { serverBackends } from "../helpers/backends";
 import { connect, connected, expectOk, newSession, recordEvents, request } from "../helpers/client";
-import { createTestDatabase } from "../helpers/postgres";
 import { startServerProcess } from "../helpers/server-process";
-
-type Backend = { name: string; setUp(): Promise<{ env: Record<string, string>; tearDown(): Promise<void> }> };
-
-const backends: Backend[] = [
-  {
-    name: "embedded PGlite",
-    async setUp() {
-      const dataDir = mkdtempSync(join(tmpdir(), "switchboard-lifecycle-"));
-      return {
-        env: { DATA_DIR: dataDir },
-        tearDown: async () => rmSync(dataDir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: "PostgreSQL",
-    async setUp() {
-      const database = await createTestDatabase();
-      const dataDir = mkdtempSync(join(tmpdir(), "switchboard-lifecycle-"));
-      return {
-        env: { DATABASE_URL: database.url, DATA_DIR: dataDir },
-        async tearDown() {
-          await database.drop();
-          rmSync(dataDir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-];
 
 let gateway: FakeGateway;
 beforeAll(async () => {
@@ -43,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => gateway?.close());
 
-describe.each(backends)("graceful stop on $name", (backend) => {
+describe.each(serverBackends)("graceful stop on $name", (backend) => {
   it("lets a short run finish, stores a long one as interrupted with its text, and exits 0", async () => {
     const { env, tearDown } = await backend.setUp();
     try {

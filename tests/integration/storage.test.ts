@@ -50,7 +50,7 @@ describe.each(backends)("storage on $name", (backend) => {
   });
   afterAll(() => close());
 
-  async function conversationWithMessage(clientMessageId: string) {
+  async function conversationWithMessage(clientMessageId: string, ownerNode = "node-default") {
     const ownerId = `u_${clientMessageId}`;
     const conversation = await store.createConversation({
       id: `c_${clientMessageId}`,
@@ -75,6 +75,7 @@ describe.each(backends)("storage on $name", (backend) => {
         replyToId: `m_${clientMessageId}`,
         agentId,
         status: "queued" as const,
+        ownerNode,
       })),
     });
     return { conversation, ownerId, stored };
@@ -142,13 +143,93 @@ describe.each(backends)("storage on $name", (backend) => {
     expect(failed).toMatchObject({ text: "Partial", status: "error", error: { code: "connection_lost" } });
   });
 
-  it("marks runs left unfinished by a stopped process as interrupted, keeping their text", async () => {
+  it("lists each agent's latest complete answers, oldest first, for the progress estimates", async () => {
+    for (const [index, length] of [10, 20, 30].entries()) {
+      await conversationWithMessage(`recent${index}`);
+      await store.finishRunById({
+        id: `r_recent${index}_atlas`,
+        text: "x".repeat(length),
+        status: "complete",
+        finishReason: "stop",
+        firstTokenMs: 100,
+        totalMs: 100 + length,
+      });
+      await store.finishRunById({ id: `r_recent${index}_quill`, text: "no", status: "error", totalMs: 5 });
+    }
+    const recent = await store.listRecentAnswersPerAgent({ perAgent: 2 });
+    const atlas = recent.filter((answer) => answer.agentId === "atlas");
+    expect(atlas.map(({ length, firstTokenMs, totalMs }) => [length, firstTokenMs, totalMs])).toEqual([
+      [20, 100, 120],
+      [30, 100, 130],
+    ]);
+    // Failed answers say nothing about how long answers are.
+    expect(recent.some((answer) => answer.agentId === "quill" && answer.length === 2)).toBe(false);
+  });
+
+  it("on a single node, marks every run a stopped process left unfinished as interrupted", async () => {
     await conversationWithMessage("crash");
     await store.markRunStreamingById({ id: "r_crash_atlas", model: "m" });
-    const count = await store.markUnfinishedRunsInterrupted();
-    expect(count).toBeGreaterThanOrEqual(2);
+    const interrupted = await store.markUnfinishedRunsInterrupted();
+    expect(interrupted.map((run) => run.id)).toEqual(
+      expect.arrayContaining(["r_crash_atlas", "r_crash_quill"]),
+    );
     expect((await store.getMessageById({ id: "r_crash_atlas" }))?.status).toBe("interrupted");
     expect((await store.getMessageById({ id: "r_crash_quill" }))?.status).toBe("interrupted");
+  });
+
+  it("stores checkpoints only moving forward and never over a finished answer", async () => {
+    await conversationWithMessage("checkpoint");
+    const id = "r_checkpoint_atlas";
+    await store.markRunStreamingById({ id, model: "m" });
+    expect(await store.checkpointRunById({ id, text: "One two", seq: 2 })).toBe(true);
+    expect(await store.checkpointRunById({ id, text: "One", seq: 1 })).toBe(false);
+    expect(await store.getMessageById({ id })).toMatchObject({
+      text: "One two",
+      seq: 2,
+      status: "streaming",
+    });
+    expect((await store.getMessageById({ id }))?.heartbeatAt).toBeInstanceOf(Date);
+
+    await store.finishRunById({ id, text: "One two three", status: "complete", finishReason: "stop" });
+    expect(await store.checkpointRunById({ id, text: "One two thr", seq: 3 })).toBe(false);
+    expect(await store.getMessageById({ id })).toMatchObject({ text: "One two three", status: "complete" });
+  });
+
+  it("at start-up interrupts only its own node's unfinished runs, keeping their checkpointed text", async () => {
+    await conversationWithMessage("mine", "node-mine");
+    await conversationWithMessage("theirs", "node-theirs");
+    await store.markRunStreamingById({ id: "r_mine_atlas", model: "m" });
+    await store.checkpointRunById({ id: "r_mine_atlas", text: "Partial", seq: 4 });
+    await store.finishRunById({ id: "r_mine_quill", text: "Done", status: "complete", finishReason: "stop" });
+
+    const interrupted = await store.markRunsInterruptedByNode({ nodeId: "node-mine" });
+    expect(interrupted).toEqual([
+      { id: "r_mine_atlas", conversationId: "c_mine", agentId: "atlas", text: "Partial", seq: 4 },
+    ]);
+    expect(await store.getMessageById({ id: "r_mine_atlas" })).toMatchObject({
+      status: "interrupted",
+      text: "Partial",
+      error: { code: "interrupted" },
+    });
+    expect((await store.getMessageById({ id: "r_mine_quill" }))?.status).toBe("complete");
+    for (const agent of ["atlas", "quill"]) {
+      expect((await store.getMessageById({ id: `r_theirs_${agent}` }))?.status).toBe("queued");
+    }
+  });
+
+  it("interrupts the runs of a node whose heartbeat went stale, sparing live and excepted ones", async () => {
+    await conversationWithMessage("dead", "node-dead");
+    await conversationWithMessage("alive", "node-alive");
+    const ids = ["r_dead_atlas", "r_dead_quill", "r_alive_atlas", "r_alive_quill"];
+    await store.touchRunsByIds({ ids });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await store.touchRunsByIds({ ids: ["r_alive_atlas"] });
+
+    const stale = await store.markStaleRunsInterrupted({ staleAfterMs: 1_000, exceptIds: ["r_alive_quill"] });
+    const ours = stale.map((row) => row.id).filter((id) => ids.includes(id));
+    expect(ours.sort()).toEqual(["r_dead_atlas", "r_dead_quill"]);
+    expect((await store.getMessageById({ id: "r_alive_atlas" }))?.status).toBe("queued");
+    expect((await store.getMessageById({ id: "r_alive_quill" }))?.status).toBe("queued");
   });
 
   it("lists an owner's conversations newest first and finds a public one by its share id", async () => {

@@ -324,6 +324,39 @@ describe("chat client state", () => {
     expect(run(events(update("b", 1, "x")), state).entries.at(-1)).toMatchObject({ text: "x" });
   });
 
+  it("shows a run the server announces as interrupted the way the stored history will", () => {
+    const interrupted: ServerEvent = {
+      name: "agent_processing_error",
+      payload: {
+        conversationId: C,
+        messageId: "a",
+        agentId: "scout",
+        seq: 3,
+        error: { code: "interrupted", message: "The server stopped", retryable: true },
+        partialText: "Half",
+        ts: 100,
+      },
+    };
+    const state = run(events(started("a"), update("a", 1, "Ha"), update("a", 2, "lf"), interrupted));
+    expect(answer(state, "a")).toMatchObject({ phase: "interrupted", text: "Half", retryable: true });
+    expect(displayStatus((answer(state, "a") as AssistantEntry).phase)).toBe("error");
+  });
+
+  it("offers no retry for a stored error that asking again cannot fix", () => {
+    const withError = (id: string, code: string): Message => ({
+      ...stored(id, "assistant", "", "error"),
+      error: { code, message: code },
+    });
+    const state = run([
+      {
+        type: "snapshot",
+        snapshot: snapshotOf([withError("a", "model_not_found"), withError("b", "stalled")]),
+      },
+    ]);
+    expect(answer(state, "a")?.retryable).toBe(false);
+    expect(answer(state, "b")?.retryable).toBe(true);
+  });
+
   it("keeps one user bubble when message_created arrives before the send ack", () => {
     const state = run([
       { type: "local_send", clientMessageId: "c1", text: "Hi", agentIds: null, createdAt: "now" },

@@ -14,6 +14,10 @@ describe("parseEnv", () => {
       OLLAMA_BASE_URL: "http://localhost:11434",
       STREAM_COALESCE_MS: 0,
       DATA_DIR: "./.data",
+      REDIS_KEY_PREFIX: "switchboard",
+      RUN_CHECKPOINT_MS: 1_000,
+      RUN_HEARTBEAT_MS: 5_000,
+      RUN_STALE_AFTER_MS: 30_000,
     });
     expect(env.LLM_BASE_URL).toBeUndefined();
     expect(env.DATABASE_URL).toBeUndefined();
@@ -26,8 +30,12 @@ describe("parseEnv", () => {
     ["PORT", "70000"],
     ["DATABASE_URL", "mysql://localhost/db"],
     ["REDIS_URL", "http://localhost:6379"],
+    ["REDIS_KEY_PREFIX", "two words"],
+    ["NODE_ID", "pod/1"],
     ["LLM_CHUNK_TIMEOUT_MS", "-5"],
     ["SESSION_SECRET", "short"],
+    ["RUN_CHECKPOINT_MS", "0"],
+    ["RUN_STALE_AFTER_MS", "6000"],
   ])("names %s when it holds the bad value %j", (variable, value) => {
     expect(() => parseEnv({ [variable]: value })).toThrow(EnvError);
     expect(() => parseEnv({ [variable]: value })).toThrow(

@@ -21,7 +21,7 @@ function newRun(coalesceMs = 0) {
     messageId: "m1",
     agentId: "atlas",
     agentName: "Atlas",
-    expectedLength: 20,
+    expected: { length: 20, charsPerMs: 0.06 },
     coalesceMs,
     events: sink,
   });

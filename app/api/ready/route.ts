@@ -3,13 +3,25 @@ import { getServices } from "@/lib/services";
 
 export const dynamic = "force-dynamic";
 
+/**
+ * Ready while the database answers and the process is not draining. The LLM
+ * upstream and Redis are reported but never make it unready: every replica
+ * shares them, so failing here would only take them all out of service.
+ */
 export const GET = route(async () => {
   const services = getServices();
-  const [database, llm] = await Promise.all([services.checkDatabase(), services.llm.health()]);
+  const database = await services.checkDatabase();
   const draining = !services.isAccepting();
   const ready = database && !draining;
+  const redis = services.redisReady();
   return Response.json(
-    { status: ready ? "ready" : "not_ready", database: database ? "ok" : "unreachable", draining, llm },
-    { status: ready ? 200 : 503 },
+    {
+      status: ready ? "ready" : "not_ready",
+      database: database ? "ok" : "unreachable",
+      draining,
+      llm: services.llm.lastKnownHealth(),
+      redis: redis === undefined ? "unused" : redis ? "ok" : "unreachable",
+    },
+    { status: ready ? 200 : 503, headers: { "cache-control": "no-store" } },
   );
 });

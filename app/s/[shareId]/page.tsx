@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { ChatView } from "../../_components/chat-view";
-import { chatPageContext, loadSharedConversation } from "../../_lib/chat-data";
+import { ChatView } from "@/app/_components/chat-view";
+import { chatPageContext, loadSharedConversation } from "@/app/_lib/chat-data";
 
 type Props = { params: Promise<{ shareId: string }> };
 

@@ -2,7 +2,7 @@ import type { Database } from "../client";
 import { conversationQueries } from "./conversations";
 import { messageQueries } from "./messages";
 
-export type { RunOutcome } from "./messages";
+export type { InterruptedRun, RunOutcome } from "./messages";
 
 export function createStore(db: Database) {
   return { ...conversationQueries(db), ...messageQueries(db) };

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { ErrorInfo, FinishReason, MessageStatus, Usage } from "../../protocol/schemas";
 import type { Database } from "../client";
 import { conversations, type MessageRow, messages, type NewMessageRow } from "../schema";
@@ -14,7 +14,38 @@ export type RunOutcome = {
   totalMs?: number | null;
 };
 
+export type RecentAnswer = {
+  agentId: string;
+  length: number;
+  firstTokenMs: number | null;
+  totalMs: number | null;
+};
+
+/** A run stored as interrupted: enough to tell the viewers still watching it. */
+export type InterruptedRun = Pick<MessageRow, "id" | "conversationId" | "agentId" | "text" | "seq">;
+
+const unfinished = inArray(messages.status, ["queued", "streaming"]);
+
 export function messageQueries(db: Database) {
+  /** Stores the unfinished runs matching `where` as interrupted, keeping whatever text they had. */
+  async function interruptRunsWhere(where: SQL | undefined): Promise<InterruptedRun[]> {
+    return db
+      .update(messages)
+      .set({
+        status: "interrupted",
+        error: { code: "interrupted", message: "The server stopped before this answer finished." },
+        updatedAt: new Date(),
+      })
+      .where(and(unfinished, where))
+      .returning({
+        id: messages.id,
+        conversationId: messages.conversationId,
+        agentId: messages.agentId,
+        text: messages.text,
+        seq: messages.seq,
+      });
+  }
+
   return {
     listMessagesByConversationId({ conversationId }: { conversationId: string }): Promise<MessageRow[]> {
       return db
@@ -78,7 +109,7 @@ export function messageQueries(db: Database) {
     async markRunStreamingById({ id, model }: { id: string; model: string }): Promise<void> {
       await db
         .update(messages)
-        .set({ status: "streaming", model, updatedAt: new Date() })
+        .set({ status: "streaming", model, heartbeatAt: sql`now()`, updatedAt: new Date() })
         .where(eq(messages.id, id));
     },
 
@@ -93,21 +124,79 @@ export function messageQueries(db: Database) {
       return row ?? null;
     },
 
+    /** Each agent's latest complete answers (up to perAgent), oldest first: what answers tend to look like. */
+    async listRecentAnswersPerAgent({ perAgent }: { perAgent: number }): Promise<RecentAnswer[]> {
+      const ranked = db
+        .select({
+          agentId: messages.agentId,
+          length: sql<number>`length(${messages.text})`.as("length"),
+          firstTokenMs: messages.firstTokenMs,
+          totalMs: messages.totalMs,
+          position: messages.position,
+          rank: sql<number>`row_number() over (partition by ${messages.agentId} order by ${messages.position} desc)`.as(
+            "rank",
+          ),
+        })
+        .from(messages)
+        .where(and(eq(messages.role, "assistant"), eq(messages.status, "complete")))
+        .as("ranked");
+      const rows = await db
+        .select()
+        .from(ranked)
+        .where(lte(ranked.rank, perAgent))
+        .orderBy(asc(ranked.position));
+      return rows.flatMap(({ agentId, length, firstTokenMs, totalMs }) =>
+        agentId ? [{ agentId, length: Number(length), firstTokenMs, totalMs }] : [],
+      );
+    },
+
     /**
-     * Runs left queued or streaming by a process that is gone are stored as
-     * interrupted, keeping whatever text they had.
+     * Stores the text a run has streamed so far, with the seq it reaches, and
+     * counts as a heartbeat. Changes nothing once the run has ended or when a
+     * newer checkpoint is already stored; returns whether it wrote.
      */
-    async markUnfinishedRunsInterrupted(): Promise<number> {
+    async checkpointRunById(input: { id: string; text: string; seq: number }): Promise<boolean> {
       const rows = await db
         .update(messages)
-        .set({
-          status: "interrupted",
-          error: { code: "interrupted", message: "The server stopped before this answer finished." },
-          updatedAt: new Date(),
-        })
-        .where(inArray(messages.status, ["queued", "streaming"]))
+        .set({ text: input.text, seq: input.seq, heartbeatAt: sql`now()` })
+        .where(
+          and(eq(messages.id, input.id), unfinished, or(isNull(messages.seq), lt(messages.seq, input.seq))),
+        )
         .returning({ id: messages.id });
-      return rows.length;
+      return rows.length > 0;
+    },
+
+    /** Tells the other nodes that these runs are still alive (the database's clock, not ours). */
+    async touchRunsByIds({ ids }: { ids: string[] }): Promise<void> {
+      if (ids.length === 0) return;
+      await db
+        .update(messages)
+        .set({ heartbeatAt: sql`now()` })
+        .where(and(inArray(messages.id, ids), unfinished));
+    },
+
+    /** At start-up of a single node (no other replica shares the database): every unfinished run was its own. */
+    markUnfinishedRunsInterrupted(): Promise<InterruptedRun[]> {
+      return interruptRunsWhere(undefined);
+    },
+
+    /** At start-up: the runs this node left unfinished when it stopped, however it stopped. */
+    markRunsInterruptedByNode({ nodeId }: { nodeId: string }): Promise<InterruptedRun[]> {
+      return interruptRunsWhere(eq(messages.ownerNode, nodeId));
+    },
+
+    /**
+     * Runs whose node has shown no sign of life for staleAfterMs: that node is
+     * gone for good. Rows without a heartbeat count from their last update.
+     */
+    markStaleRunsInterrupted(input: {
+      staleAfterMs: number;
+      exceptIds: string[];
+    }): Promise<InterruptedRun[]> {
+      const lastSign = sql`coalesce(${messages.heartbeatAt}, ${messages.updatedAt})`;
+      const stale = sql`${lastSign} < now() - ${input.staleAfterMs} * interval '1 millisecond'`;
+      const except = input.exceptIds.length > 0 ? notInArray(messages.id, input.exceptIds) : undefined;
+      return interruptRunsWhere(and(stale, except));
     },
   };
 }

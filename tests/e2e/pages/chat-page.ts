@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page, type TestInfo } from "@playwright/test";
+import type { Conversation } from "@/lib/protocol";
 
 /** The chat screen as a user sees it, named by the SPEC's data-testids. */
 export class ChatPage {
@@ -8,6 +9,8 @@ export class ChatPage {
   readonly agentPicker: Locator;
   readonly connectionStatus: Locator;
   readonly messages: Locator;
+  /** The scrolling column of messages. */
+  readonly scroller: Locator;
 
   constructor(readonly page: Page) {
     this.composer = page.getByTestId("composer-input");
@@ -16,11 +19,75 @@ export class ChatPage {
     this.agentPicker = page.getByTestId("agent-picker");
     this.connectionStatus = page.getByTestId("connection-status");
     this.messages = page.getByTestId("message");
+    this.scroller = page.getByTestId("message-scroller");
   }
 
   async openNewChat(): Promise<void> {
     await this.page.goto("/");
     await expect(this.connectionStatus).toHaveAttribute("data-state", "connected");
+  }
+
+  /** The conversation on screen, from the address (a new chat has none until its first send). */
+  conversationId(): string {
+    const id = new URL(this.page.url()).pathname.match(/^\/c\/([^/]+)$/)?.[1];
+    if (!id) throw new Error(`no conversation in ${this.page.url()}`);
+    return decodeURIComponent(id);
+  }
+
+  /** The same conversation in a second tab of this browser (same identity), live. */
+  async openInNewTab(): Promise<ChatPage> {
+    const tab = new ChatPage(await this.page.context().newPage());
+    await tab.page.goto(this.page.url());
+    await expect(tab.connectionStatus).toHaveAttribute("data-state", "connected");
+    return tab;
+  }
+
+  /** What the server has stored, read through the HTTP API with this browser's session. */
+  async storedConversation(): Promise<Conversation> {
+    const response = await this.page.request.get(`/api/conversations/${this.conversationId()}`);
+    expect(response.status()).toBe(200);
+    return (await response.json()) as Conversation;
+  }
+
+  /**
+   * Loses the acknowledgement of the next message this page sends, and the
+   * connection carrying it, as when the network fails at that moment. Call
+   * before the page connects; later connections pass untouched.
+   */
+  async loseNextSendAcknowledgement(): Promise<{ lost: () => boolean }> {
+    let armed = true;
+    await this.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      const sends = new Set<string>();
+      ws.onMessage((message) => {
+        // Engine.IO message 4, Socket.IO event 2 with an ack id: 42<id>["send_message",…]
+        const id = /^42(\d+)\["send_message"/.exec(String(message))?.[1];
+        if (armed && id) sends.add(id);
+        server.send(message);
+      });
+      server.onMessage((message) => {
+        const id = /^43(\d+)\[/.exec(String(message))?.[1];
+        if (armed && id && sends.has(id)) {
+          armed = false;
+          server.close();
+          ws.close();
+          return;
+        }
+        ws.send(message);
+      });
+    });
+    return { lost: () => !armed };
+  }
+
+  /** Presses Stop; returns when the page received the click (the browser's clock is the machine's). */
+  async stop(): Promise<number> {
+    // Kept on the document: the button goes away once the answer is stopped.
+    await this.stopButton.evaluate((button) => {
+      const mark = () => document.documentElement.setAttribute("data-stop-clicked-at", String(Date.now()));
+      button.addEventListener("click", mark, { once: true, capture: true });
+    });
+    await this.stopButton.click();
+    return Number(await this.page.locator("html").getAttribute("data-stop-clicked-at"));
   }
 
   async send(text: string): Promise<void> {
@@ -48,12 +115,25 @@ export class AnswerCard {
   readonly text: Locator;
   readonly progress: Locator;
   readonly eta: Locator;
+  readonly errorBanner: Locator;
+  readonly retryButton: Locator;
 
   constructor(readonly root: Locator) {
     this.thinking = root.getByTestId("thinking-indicator");
     this.text = root.getByTestId("streaming-text");
     this.progress = root.getByTestId("progress-bar");
     this.eta = root.getByTestId("eta");
+    this.errorBanner = root.getByTestId("error-banner");
+    this.retryButton = root.getByTestId("retry-button");
+  }
+
+  /** What a thinking answer waits on (queued, rate_limited, retrying, waiting_for_model…), as the server said. */
+  async waitingFor(): Promise<string | null> {
+    return this.thinking.getAttribute("data-waiting");
+  }
+
+  async currentText(): Promise<string> {
+    return (await this.text.textContent()) ?? "";
   }
 
   async status(): Promise<string | null> {
@@ -65,29 +145,31 @@ export class AnswerCard {
   }
 
   /** Samples the text length until the answer completes; returns every distinct length seen while streaming. */
-  async sampleGrowth(options: { intervalMs: number; timeoutMs: number }): Promise<number[]> {
-    const seen: number[] = [];
-    const deadline = Date.now() + options.timeoutMs;
-    while (Date.now() < deadline) {
-      const status = await this.status();
-      if (status === "complete" || status === "error" || status === "cancelled") break;
-      if (status === "streaming") {
-        const length = await this.textLength();
-        if (length !== seen.at(-1)) seen.push(length);
-      }
-      await this.root.page().waitForTimeout(options.intervalMs);
-    }
-    return seen;
+  async sampleGrowth(options: { timeoutMs: number }): Promise<number[]> {
+    return (await this.textsWhileStreaming(options)).map((text) => text.length);
   }
 
-  /** Every text shown while the answer streams, sampled until it ends. */
-  async textsWhileStreaming(options: { intervalMs: number; timeoutMs: number }): Promise<string[]> {
-    const shown: string[] = [];
-    const deadline = Date.now() + options.timeoutMs;
-    while ((await this.status()) === "streaming" && Date.now() < deadline) {
-      shown.push((await this.text.textContent()) ?? "");
-      await this.root.page().waitForTimeout(options.intervalMs);
-    }
-    return shown;
+  /**
+   * Every distinct text shown while the answer streams, sampled in the page on
+   * each animation frame until it ends, so a slow test machine misses nothing.
+   */
+  textsWhileStreaming(options: { timeoutMs: number }): Promise<string[]> {
+    return this.root.evaluate(
+      (card, timeoutMs) =>
+        new Promise<string[]>((resolve) => {
+          const shown: string[] = [];
+          const deadline = performance.now() + timeoutMs;
+          const sample = () => {
+            const status = card.getAttribute("data-status");
+            const text = card.querySelector('[data-testid="streaming-text"]')?.textContent ?? "";
+            if (status === "streaming" && text !== shown.at(-1)) shown.push(text);
+            const ended = status === "complete" || status === "error" || status === "cancelled";
+            if (ended || performance.now() > deadline) resolve(shown);
+            else requestAnimationFrame(sample);
+          };
+          sample();
+        }),
+      options.timeoutMs,
+    );
   }
 }

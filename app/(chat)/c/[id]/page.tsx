@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { ChatView } from "../../_components/chat-view";
-import { chatPageContext, loadOwnConversation } from "../../_lib/chat-data";
+import { ChatView } from "@/app/_components/chat-view";
+import { chatPageContext, loadOwnConversation } from "@/app/_lib/chat-data";
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -16,6 +16,8 @@ export default async function ConversationPage({ params }: Props) {
   const { agents, modelLabel } = chatPageContext();
   return (
     <ChatView
+      // Opening another conversation starts a fresh view, not this one's state.
+      key={id}
       mode="owner"
       agents={agents}
       modelLabel={modelLabel}

@@ -1,6 +1,6 @@
 import { connection } from "next/server";
-import { ChatView } from "./_components/chat-view";
-import { chatPageContext } from "./_lib/chat-data";
+import { ChatView } from "@/app/_components/chat-view";
+import { chatPageContext } from "@/app/_lib/chat-data";
 
 export default async function NewChatPage() {
   // The roster and model come from the running server, never from build time.

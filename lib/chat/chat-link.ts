@@ -1,0 +1,181 @@
+import type {
+  Ack,
+  ErrorInfo,
+  JoinConversationPayload,
+  SendMessagePayload,
+  SendMessageResult,
+} from "../protocol";
+import { serverEvents } from "../protocol/events";
+import type { ChatSocket } from "../realtime/client";
+import type { ChatAction, ServerEvent } from "./client-state";
+import { ConversationSync } from "./conversation-sync";
+
+export type ChatLinkTiming = {
+  /** Longest wait for a join's acknowledgement. */
+  joinTimeoutMs: number;
+  /** Longest wait for one send attempt's acknowledgement before the message goes again. */
+  ackTimeoutMs: number;
+  /** Past this without an acknowledgement the send is reported failed, for the user to retry. */
+  sendGiveUpMs: number;
+  /** Pause before sending again to a server that is restarting. */
+  unavailableRetryMs: number;
+};
+
+const defaultTiming: ChatLinkTiming = {
+  joinTimeoutMs: 15_000,
+  ackTimeoutMs: 8_000,
+  sendGiveUpMs: 45_000,
+  unavailableRetryMs: 1_000,
+};
+
+export type ChatLinkOptions = {
+  socket: ChatSocket;
+  dispatch(action: ChatAction): void;
+  /** What to follow; null on a new chat until its first send creates the conversation. */
+  target: JoinConversationPayload | null;
+  onJoinError?(error: ErrorInfo | null): void;
+  onConversationCreated?(conversationId: string): void;
+  /** A message reached the server. */
+  onSent?(conversationId: string): void;
+  timing?: Partial<ChatLinkTiming>;
+};
+
+export type OutgoingMessage = { clientMessageId: string; text: string; agentIds: string[] | null };
+
+const timeoutError: ErrorInfo = {
+  code: "timeout",
+  message: "The server did not answer in time. Check your connection and try again.",
+};
+
+const isServerEvent = (name: string): name is ServerEvent["name"] =>
+  (serverEvents as readonly string[]).includes(name);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The browser's side of one conversation over Socket.IO, free of React so the
+ * same code runs in tests: it joins and joins again whenever the server lost
+ * the session (a session Socket.IO recovered replays what was missed instead),
+ * feeds snapshots and room events to the reducer in order, and delivers each
+ * message until it is acknowledged, always under the same clientMessageId so
+ * the server never starts a run twice.
+ */
+export class ChatLink {
+  private readonly timing: ChatLinkTiming;
+  private readonly sync: ConversationSync;
+  private target: JoinConversationPayload | null;
+  /** A join was cut off by a disconnection: the next connection joins even if recovered. */
+  private joinLost = false;
+  /** A second send on a new chat waits for the first to create the conversation. */
+  private creating: Promise<string | null> | null = null;
+
+  constructor(private readonly options: ChatLinkOptions) {
+    this.timing = { ...defaultTiming, ...options.timing };
+    this.sync = new ConversationSync(options.dispatch);
+    this.target = options.target;
+  }
+
+  /** Starts following the conversation; returns the function that stops. */
+  open(): () => void {
+    const { socket } = this.options;
+    const onAny = (name: string, payload: unknown) => {
+      if (isServerEvent(name)) this.sync.receive({ name, payload } as ServerEvent);
+    };
+    const onConnect = () => {
+      if (!socket.recovered || this.joinLost) this.join();
+    };
+    socket.onAny(onAny);
+    socket.on("connect", onConnect);
+    if (socket.connected) this.join();
+    return () => {
+      socket.offAny(onAny);
+      socket.off("connect", onConnect);
+      const conversationId = this.conversationId();
+      if (conversationId) socket.emit("leave_conversation", { conversationId }, () => {});
+    };
+  }
+
+  /** Asks for a snapshot; room events arriving meanwhile are applied after it. */
+  join(): void {
+    const { socket, onJoinError } = this.options;
+    const target = this.target;
+    if (!target) return;
+    this.joinLost = false;
+    this.sync.beginJoin();
+    // Callback acks run in the same tick as the packet, before any later event is handled.
+    socket.timeout(this.timing.joinTimeoutMs).emit("join_conversation", target, (err, ack) => {
+      if (err || !ack.ok) {
+        this.sync.failed();
+        if (err && !socket.connected) this.joinLost = true;
+        else onJoinError?.(err ? timeoutError : ack.ok ? null : ack.error);
+        return;
+      }
+      onJoinError?.(null);
+      this.sync.joined(ack);
+    });
+  }
+
+  /** Sends one message and reports the outcome to the reducer as send_acked or send_failed. */
+  async deliver(message: OutgoingMessage): Promise<void> {
+    const { dispatch } = this.options;
+    let conversationId = this.conversationId();
+    if (!conversationId && this.creating) conversationId = await this.creating;
+    let settle: (id: string | null) => void = () => {};
+    if (!conversationId) {
+      this.creating = new Promise((resolve) => {
+        settle = resolve;
+      });
+    }
+    const { ack, attempts } = await this.sendUntilAcknowledged({
+      ...(conversationId ? { conversationId } : {}),
+      ...(message.agentIds ? { agentIds: message.agentIds } : {}),
+      text: message.text,
+      clientMessageId: message.clientMessageId,
+    });
+    const { clientMessageId } = message;
+    if (!ack?.ok) {
+      dispatch({ type: "send_failed", clientMessageId, error: ack?.ok === false ? ack.error : timeoutError });
+      settle(null);
+      if (!conversationId) this.creating = null;
+      return;
+    }
+    dispatch({ type: "send_acked", clientMessageId, result: ack });
+    settle(ack.conversationId);
+    if (!this.target) {
+      this.target = { conversationId: ack.conversationId };
+      this.options.onConversationCreated?.(ack.conversationId);
+    }
+    this.options.onSent?.(ack.conversationId);
+    // While the acknowledgement was lost, so may have been the run's first events.
+    if (attempts > 1) this.join();
+  }
+
+  private conversationId(): string | null {
+    return this.target && "conversationId" in this.target ? this.target.conversationId : null;
+  }
+
+  /**
+   * Sends until an acknowledgement arrives. A lost one (a timeout, or the
+   * connection dropping after the message left) sends again at once; while
+   * offline, Socket.IO holds the message until it reconnects.
+   */
+  private async sendUntilAcknowledged(
+    payload: SendMessagePayload,
+  ): Promise<{ ack: Ack<SendMessageResult> | null; attempts: number }> {
+    const { socket } = this.options;
+    const deadline = Date.now() + this.timing.sendGiveUpMs;
+    for (let attempts = 1; ; attempts += 1) {
+      const left = deadline - Date.now();
+      try {
+        const ack = await socket
+          .timeout(Math.max(1, Math.min(this.timing.ackTimeoutMs, left)))
+          .emitWithAck("send_message", payload);
+        const restarting = !ack.ok && ack.error.code.startsWith("unavailable:");
+        if (!restarting || left <= this.timing.unavailableRetryMs) return { ack, attempts };
+        await sleep(this.timing.unavailableRetryMs);
+      } catch {
+        if (Date.now() >= deadline) return { ack: null, attempts };
+      }
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { z } from "zod";
+import type { RunManager } from "../agents/run-manager";
+import type { RunDirectory } from "../chat/types";
+import type { Logger } from "../logger";
+import { type InProgressRun, inProgressRunSchema, type RunQuery } from "../protocol";
+import type { RealtimeServer } from "./types";
+
+/** How long a question to the other replicas may take before the answer goes out without them. */
+const REPLICA_TIMEOUT_MS = 2_000;
+
+type LocalRuns = Pick<RunManager, "inProgress" | "cancel">;
+
+const runQuerySchema = z.object({
+  conversationId: z.string().min(1),
+  messageId: z.string().min(1).optional(),
+});
+const inProgressListSchema = z.array(inProgressRunSchema);
+const cancelledListSchema = z.array(z.string());
+
+/** The runs of this process only: all there is on a single node. */
+export function localRunDirectory(runs: LocalRuns): RunDirectory {
+  return {
+    inProgress: async (conversationId) => runs.inProgress(conversationId),
+    cancel: async (conversationId, messageId) => runs.cancel(conversationId, messageId),
+  };
+}
+
+/**
+ * The runs of every replica sharing the Socket.IO adapter: answers the other
+ * replicas' questions about the runs executing here, and asks them about
+ * theirs through `serverSideEmit` with acknowledgements. Every replica answers
+ * at once (possibly with nothing), so a question waits for one round trip.
+ */
+export function clusterRunDirectory(
+  io: RealtimeServer,
+  runs: LocalRuns,
+  options: { logger: Logger; isConnected(): boolean; timeoutMs?: number },
+): RunDirectory {
+  const timeoutMs = options.timeoutMs ?? REPLICA_TIMEOUT_MS;
+  io.on("runs_in_progress", (query, ack) => {
+    const parsed = runQuerySchema.safeParse(query);
+    ack(parsed.success ? runs.inProgress(parsed.data.conversationId) : []);
+  });
+  io.on("runs_cancel", (query, ack) => {
+    const parsed = runQuerySchema.safeParse(query);
+    ack(parsed.success ? runs.cancel(parsed.data.conversationId, parsed.data.messageId) : []);
+  });
+
+  function ask<T>(
+    event: "runs_in_progress" | "runs_cancel",
+    query: RunQuery,
+    schema: z.ZodType<T[]>,
+  ): Promise<T[]> {
+    // Without Redis no other replica can hear the question; waiting would only delay the answer.
+    if (!options.isConnected()) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        options.logger.warn({ event, timeoutMs }, "the other replicas did not answer in time");
+        resolve([]);
+      }, timeoutMs);
+      io.serverSideEmit(event, query, (error: Error | null, responses: unknown[]) => {
+        clearTimeout(timer);
+        if (error) options.logger.warn({ event, err: error.message }, "a replica did not answer");
+        resolve(
+          responses.flatMap((response) => {
+            const parsed = schema.safeParse(response);
+            return parsed.success ? parsed.data : [];
+          }),
+        );
+      });
+    });
+  }
+
+  return {
+    async inProgress(conversationId) {
+      const local = runs.inProgress(conversationId);
+      const remote = await ask("runs_in_progress", { conversationId }, inProgressListSchema);
+      return latestPerRun([...local, ...remote]);
+    },
+    async cancel(conversationId, messageId) {
+      const local = runs.cancel(conversationId, messageId);
+      const remote = await ask("runs_cancel", { conversationId, messageId }, cancelledListSchema);
+      return [...new Set([...local, ...remote])];
+    },
+  };
+}
+
+function latestPerRun(runs: InProgressRun[]): InProgressRun[] {
+  const byId = new Map<string, InProgressRun>();
+  for (const run of runs) {
+    const seen = byId.get(run.messageId);
+    if (!seen || seen.seq < run.seq) byId.set(run.messageId, run);
+  }
+  return [...byId.values()];
+}

@@ -1,0 +1,260 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { AgentProcessingCompleteEvent, Conversation, InProgressRun } from "@/lib/protocol";
+import { FakeGateway } from "../fixtures/fake-gateway";
+import {
+  connect,
+  connected,
+  expectOk,
+  newSession,
+  type ReceivedEvent,
+  recordEvents,
+  request,
+  type TestSocket,
+} from "../helpers/client";
+import { sampleValue, scrape } from "../helpers/metrics";
+import { createTestDatabase } from "../helpers/postgres";
+import { createTestRedisPrefix } from "../helpers/redis";
+import { type ServerProcess, startServerProcess } from "../helpers/server-process";
+
+// Two real server processes sharing one PostgreSQL database, one Redis (under a
+// key prefix of this file's own) and one session secret, as replicas behind a
+// load balancer do. Every run executes on A; the viewer, canceller or joiner is on B.
+let gateway: FakeGateway;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let redis: Awaited<ReturnType<typeof createTestRedisPrefix>>;
+let a: ServerProcess;
+let b: ServerProcess;
+let cookie: string;
+const sockets: TestSocket[] = [];
+const recorders: Array<ReturnType<typeof recordEvents>> = [];
+
+beforeAll(async () => {
+  redis = await createTestRedisPrefix();
+  [gateway, database] = await Promise.all([FakeGateway.start(), createTestDatabase()]);
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: redis.prefix,
+    SESSION_SECRET: randomBytes(32).toString("base64url"),
+    LLM_BASE_URL: gateway.baseUrl,
+    LLM_MODEL: "fake-model",
+  };
+  [a, b] = await Promise.all([
+    startServerProcess({ env: { ...env, NODE_ID: "replica-a" } }),
+    startServerProcess({ env: { ...env, NODE_ID: "replica-b" } }),
+  ]);
+  ({ cookie } = await newSession(a.url));
+});
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await gateway?.close();
+  await database?.drop();
+  await redis?.cleanUp();
+});
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.disconnect();
+  for (const recorder of recorders.splice(0)) expect(recorder.invalid).toEqual([]);
+  gateway.reset();
+});
+
+async function viewer(server: ServerProcess) {
+  const socket = connect(server.url, cookie);
+  sockets.push(socket);
+  await connected(socket);
+  const events = recordEvents(socket);
+  recorders.push(events);
+  return { socket, events };
+}
+
+/** A conversation with a viewer on B already in its room, and the owner's socket on A. */
+async function conversationWatchedFromB() {
+  const owner = await viewer(a);
+  const watcher = await viewer(b);
+  const response = await fetch(`${a.url}/api/conversations`, {
+    method: "POST",
+    headers: { cookie, "content-type": "application/json" },
+    body: "{}",
+  });
+  expect(response.status).toBe(201);
+  const { id: conversationId } = (await response.json()) as { id: string };
+  expectOk(await request(watcher.socket, "join_conversation", { conversationId }));
+  return { owner, watcher, conversationId };
+}
+
+async function sendOnA(socket: TestSocket, conversationId: string, text: string) {
+  const ack = expectOk(
+    await request(socket, "send_message", {
+      conversationId,
+      text,
+      clientMessageId: randomBytes(6).toString("hex"),
+    }),
+  );
+  return ack.runs[0]?.messageId ?? "";
+}
+
+const updatesOf = (events: ReceivedEvent[]) => events.filter((e) => e.name === "agent_processing_update");
+const deltasOf = (events: ReceivedEvent[]) => updatesOf(events).map((e) => e.payload.delta as string);
+const words = (count: number, stem: string) => Array.from({ length: count }, (_, i) => ` ${stem}${i}`);
+
+async function stored(server: ServerProcess, conversationId: string): Promise<Conversation> {
+  const response = await fetch(`${server.url}/api/conversations/${conversationId}`, { headers: { cookie } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as Conversation;
+}
+
+/** Every event of the run, seq 0 (started) to the terminal one, once each and in order. */
+function expectContiguous(events: ReceivedEvent[]) {
+  const run = events.filter((e) => e.name !== "agent_message" && e.name !== "agent_processing_status");
+  expect(run.map((e) => e.payload.seq)).toEqual(run.map((_, index) => index));
+  expect(run[0]?.name).toBe("agent_processing_started");
+}
+
+describe("two replicas sharing Redis and PostgreSQL", () => {
+  it("delivers every token of a run on A to a viewer on B, in seq order, and both store the same text", async () => {
+    const tokens = words(80, "tok");
+    gateway.enqueue({ tokens, tokenDelayMs: 5 });
+    const { owner, watcher, conversationId } = await conversationWatchedFromB();
+    const messageId = await sendOnA(owner.socket, conversationId, "Stream to the other replica");
+
+    const terminal = (await watcher.events.terminalOf(messageId)) as AgentProcessingCompleteEvent;
+    expectContiguous(watcher.events.forMessage(messageId));
+    expect(deltasOf(watcher.events.forMessage(messageId))).toEqual(tokens);
+    expect(terminal).toMatchObject({ finishReason: "stop", text: tokens.join("") });
+    expect(((await owner.events.terminalOf(messageId)) as AgentProcessingCompleteEvent).text).toBe(
+      terminal.text,
+    );
+    for (const server of [a, b]) {
+      expect((await stored(server, conversationId)).messages[1]).toMatchObject({
+        status: "complete",
+        text: tokens.join(""),
+      });
+    }
+    expect(gateway.requests).toHaveLength(1);
+  });
+
+  it("cancels a run on A from B: the ack names it, the upstream request closes, every viewer gets cancelled", async () => {
+    gateway.enqueue({ tokens: words(400, "long"), tokenDelayMs: 20 });
+    const { owner, watcher, conversationId } = await conversationWatchedFromB();
+    const messageId = await sendOnA(owner.socket, conversationId, "A long answer, please");
+    await watcher.events.waitFor(() => updatesOf(watcher.events.forMessage(messageId)).length >= 5);
+
+    const unknown = expectOk(
+      await request(watcher.socket, "cancel_processing", { conversationId, messageId: "no-such-run" }),
+    );
+    expect(unknown.cancelled).toEqual([]);
+    const cancelledAt = Date.now();
+    const cancel = expectOk(
+      await request(watcher.socket, "cancel_processing", { conversationId, messageId }),
+    );
+    expect(cancel.cancelled).toEqual([messageId]);
+
+    const upstream = gateway.requests[0];
+    await upstream?.closed;
+    expect((upstream?.clientClosedAt ?? Number.POSITIVE_INFINITY) - cancelledAt).toBeLessThan(1_000);
+    for (const { events } of [owner, watcher]) {
+      const terminal = (await events.terminalOf(messageId)) as AgentProcessingCompleteEvent;
+      expect(terminal.finishReason).toBe("cancelled");
+      expectContiguous(events.forMessage(messageId));
+      expect(deltasOf(events.forMessage(messageId)).join("")).toBe(terminal.text);
+    }
+    const text = ((await watcher.events.terminalOf(messageId)) as AgentProcessingCompleteEvent).text;
+    expect((await stored(b, conversationId)).messages[1]).toMatchObject({ status: "cancelled", text });
+  });
+
+  it("gives a client joining on B mid-run the text so far from A, then every later update once", async () => {
+    const tokens = words(120, "w");
+    gateway.enqueue({ tokens, tokenDelayMs: 15 });
+    const owner = await viewer(a);
+    const created = expectOk(
+      await request(owner.socket, "send_message", {
+        text: "Go",
+        clientMessageId: randomBytes(6).toString("hex"),
+      }),
+    );
+    const runId = created.runs[0]?.messageId ?? "";
+    await owner.events.waitFor(() => updatesOf(owner.events.forMessage(runId)).length >= 10);
+
+    const page = await stored(b, created.conversationId);
+    expect(page.messages[1]?.status).toBe("streaming");
+    expect(page.messages[1]?.text.length).toBeGreaterThan(0);
+    expect(tokens.join("").startsWith(page.messages[1]?.text ?? "-")).toBe(true);
+
+    const joiner = await viewer(b);
+    const joined = expectOk(
+      await request(joiner.socket, "join_conversation", { conversationId: created.conversationId }),
+    );
+    const snapshot = joined.inProgress.find((run) => run.messageId === runId) as InProgressRun;
+    expect(snapshot.seq).toBeGreaterThanOrEqual(10);
+    expect(snapshot.text).toBe(tokens.slice(0, snapshot.seq).join(""));
+
+    const terminal = (await joiner.events.terminalOf(runId)) as AgentProcessingCompleteEvent;
+    const later = updatesOf(joiner.events.forMessage(runId)).filter(
+      (e) => (e.payload.seq as number) > snapshot.seq,
+    );
+    const seqs = later.map((e) => e.payload.seq as number);
+    expect(seqs).toEqual(seqs.map((_, i) => snapshot.seq + 1 + i));
+    expect(terminal.seq).toBe(snapshot.seq + later.length + 1);
+    expect(snapshot.text + deltasOf(later).join("")).toBe(terminal.text);
+    expect(terminal.text).toBe(tokens.join(""));
+  });
+
+  it("cancels a run on A through REST on B", async () => {
+    gateway.enqueue({ tokens: words(400, "rest"), tokenDelayMs: 20 });
+    const { owner, watcher, conversationId } = await conversationWatchedFromB();
+    const messageId = await sendOnA(owner.socket, conversationId, "Another long one");
+    await watcher.events.waitFor(() => updatesOf(watcher.events.forMessage(messageId)).length >= 3);
+
+    const cancelledAt = Date.now();
+    const response = await fetch(`${b.url}/api/conversations/${conversationId}/cancel`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify({ messageId }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ cancelled: [messageId] });
+    const upstream = gateway.requests[0];
+    await upstream?.closed;
+    expect((upstream?.clientClosedAt ?? Number.POSITIVE_INFINITY) - cancelledAt).toBeLessThan(1_000);
+    const terminal = (await watcher.events.terminalOf(messageId)) as AgentProcessingCompleteEvent;
+    expect(terminal.finishReason).toBe("cancelled");
+  });
+
+  it("serves /api/ready and /metrics on each replica, a run counted on the replica that ran it", async () => {
+    for (const server of [a, b]) {
+      const ready = await fetch(`${server.url}/api/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({
+        status: "ready",
+        database: "ok",
+        redis: "ok",
+        draining: false,
+      });
+      const metrics = await fetch(`${server.url}/metrics`);
+      expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
+      const body = await metrics.text();
+      expect(body).toMatch(/^switchboard_connected_sockets \d+$/m);
+      expect(body).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    }
+    const complete = { agent: "atlas", outcome: "complete" };
+    const [beforeA, beforeB] = [await scrape(a.url), await scrape(b.url)];
+    const { owner, watcher, conversationId } = await conversationWatchedFromB();
+    const messageId = await sendOnA(owner.socket, conversationId, "Count me");
+    await watcher.events.terminalOf(messageId);
+    const [afterA, afterB] = [await scrape(a.url), await scrape(b.url)];
+    expect(sampleValue(afterA, "switchboard_runs_total", complete)).toBe(
+      sampleValue(beforeA, "switchboard_runs_total", complete) + 1,
+    );
+    expect(sampleValue(afterB, "switchboard_runs_total", complete)).toBe(
+      sampleValue(beforeB, "switchboard_runs_total", complete),
+    );
+    expect(sampleValue(afterA, "switchboard_connected_sockets")).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(afterB, "switchboard_connected_sockets")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps every key it writes under its own prefix in Redis", async () => {
+    const keys = await redis.keys();
+    expect(keys).toContain(`${redis.prefix}:socket.io`);
+    expect(keys.every((key) => key.startsWith(`${redis.prefix}:`))).toBe(true);
+  });
+});
