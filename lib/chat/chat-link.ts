@@ -104,10 +104,15 @@ export class ChatLink {
     this.sync.beginJoin();
     // Callback acks run in the same tick as the packet, before any later event is handled.
     socket.timeout(this.timing.joinTimeoutMs).emit("join_conversation", target, (err, ack) => {
+      if (err && !socket.connected) {
+        // The next connection joins again (see open), and its snapshot comes first.
+        this.joinLost = true;
+        this.sync.lost();
+        return;
+      }
       if (err || !ack.ok) {
         this.sync.failed();
-        if (err && !socket.connected) this.joinLost = true;
-        else onJoinError?.(err ? timeoutError : ack.ok ? null : ack.error);
+        onJoinError?.(err ? timeoutError : ack.ok ? null : ack.error);
         return;
       }
       onJoinError?.(null);

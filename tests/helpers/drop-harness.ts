@@ -28,6 +28,8 @@ export type RunReport = {
   /** Updates the reducer ignored because a snapshot already held their text. */
   ignoredBySeq: number;
   ms: number;
+  /** Each tab's events in order, kept for a failed run. */
+  trace: string[];
 };
 
 export type DropRunOptions = {
@@ -139,6 +141,7 @@ export async function runWithDrops(options: DropRunOptions): Promise<RunReport> 
     receivedTwice: views.reduce((sum, each) => sum + each.receivedTwice, 0),
     ignoredBySeq: views.reduce((sum, each) => sum + each.ignoredBySeq, 0),
     ms: Date.now() - started,
+    trace: problems.length === 0 ? [] : views.flatMap((each, i) => [`tab ${i + 1}`, ...each.trace]),
   };
 }
 
@@ -186,6 +189,8 @@ export function summarize(reports: RunReport[]) {
     endedBySnapshot: reports.filter((r) => r.endedBy === "snapshot").length,
     receivedTwice: reports.reduce((sum, r) => sum + r.receivedTwice, 0),
     ignoredBySeq: reports.reduce((sum, r) => sum + r.ignoredBySeq, 0),
-    failures: reports.filter((r) => !r.ok).map((r) => ({ run: r.run, cuts: r.cuts, problems: r.problems })),
+    failures: reports
+      .filter((r) => !r.ok)
+      .map((r) => ({ run: r.run, cuts: r.cuts, problems: r.problems, trace: r.trace.join(", ") })),
   };
 }

@@ -37,6 +37,8 @@ export class View {
   receivedTwice = 0;
   ignoredBySeq = 0;
   sends = 0;
+  /** What this tab went through, to read when a run fails. */
+  readonly trace: string[] = [];
   private wake: () => void = () => {};
 
   constructor(
@@ -48,8 +50,12 @@ export class View {
     this.socket = browserLikeSocket(options.baseUrl, options.cookie);
     this.socket.onAnyOutgoing((event) => {
       if (event === "send_message") this.sends += 1;
+      this.trace.push(`> ${event}`);
     });
+    this.socket.on("connect", () => this.trace.push(this.socket.recovered ? "connect recovered" : "connect"));
+    this.socket.on("disconnect", (reason) => this.trace.push(`disconnect ${reason}`));
     this.socket.onAny((name: string, payload: { messageId?: string; seq?: number }) => {
+      this.trace.push(`< ${name}${payload?.seq === undefined ? "" : ` ${payload.seq}`}`);
       if (payload?.messageId === undefined || payload.seq === undefined) return;
       const key = `${name}:${payload.messageId}:${payload.seq}`;
       if (this.seen.has(key)) this.receivedTwice += 1;
@@ -107,6 +113,7 @@ export class View {
     const before = this.answer();
     this.state = chatReducer(this.state, action);
     const after = this.answer();
+    if (action.type !== "server_event") this.trace.push(`${action.type} (seq ${after?.seq ?? "-"})`);
     const isUpdate = action.type === "server_event" && action.event.name === "agent_processing_update";
     if (isUpdate && after === before && before && !isTerminal(before.phase)) this.ignoredBySeq += 1;
     if (after) this.check(before, after, action);

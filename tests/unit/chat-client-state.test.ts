@@ -399,4 +399,27 @@ describe("chat client state", () => {
     expect(sync.joining).toBe(false);
     expect(answer(state, "a")?.phase).toBe("thinking");
   });
+
+  it("holds events across a join cut off by a disconnection until the next join's snapshot", () => {
+    let state = initialChatState({ agentNames: names, snapshot: snapshotOf([]) });
+    const sync = new ConversationSync((action) => {
+      state = chatReducer(state, action);
+    });
+    sync.receive(started("a"));
+    // Updates 1..2 were missed; the join meant to fill them is cut off.
+    sync.beginJoin();
+    sync.receive(update("a", 3, "C"));
+    sync.lost();
+    expect(sync.joining).toBe(true);
+    sync.receive(complete("a", 4, "ABCD"));
+    expect(answer(state, "a")).toMatchObject({ phase: "thinking", text: "" });
+    // The reconnection's join brings the stored answer first; the held events add nothing twice.
+    sync.beginJoin();
+    sync.joined(
+      snapshotOf([stored("u1", "user", "Hi", "complete"), stored("a", "assistant", "ABCD", "complete")]),
+    );
+    expect(sync.joining).toBe(false);
+    expect(answer(state, "a")).toMatchObject({ phase: "complete", text: "ABCD" });
+    expect(state.entries.map((entry) => entry.kind)).toEqual(["user", "assistant"]);
+  });
 });
