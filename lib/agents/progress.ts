@@ -10,8 +10,11 @@ const MIN_STREAM_MS_FOR_PACE = 500;
 /** One finished answer, as the history learns from it. */
 export type PastAnswer = { agentId: string; length: number; streamMs: number | null };
 
-/** What a new run of an agent is expected to produce, and how fast. */
-export type Expectation = { length: number; charsPerMs: number };
+/**
+ * What a new run of an agent is expected to produce, and how fast; `limit` is
+ * about the most its output limit allows, when it has one.
+ */
+export type Expectation = { length: number; charsPerMs: number; limit?: number };
 
 /** How long an answer took from its first token to its end; null when it never streamed. */
 export function streamMs(timing: { firstTokenMs: number | null; totalMs: number | null }): number | null {
@@ -38,6 +41,7 @@ export class AnswerHistory {
     return {
       length: Math.max(1, Math.min(typical, cap)),
       charsPerMs: paces?.length ? mean(paces) : DEFAULT_CHARS_PER_MS,
+      ...(Number.isFinite(cap) ? { limit: cap } : {}),
     };
   }
 
@@ -66,6 +70,11 @@ export type ProgressEstimate = { progress: number; etaMs: number };
  * Progress in [0, 0.99]: linear up to 90% of the expected length, then easing
  * towards 0.99 so an answer longer than expected still never reaches 1 before
  * it completes. The caller keeps it monotonic.
+ *
+ * The time left counts the characters still expected at the live pace. An
+ * answer that outruns its forecast is assumed to go on for half as far again
+ * as it has overrun (from 80% of the forecast), within its output limit, so
+ * a long answer is not shown as "1 s left" for its whole second half.
  */
 export function estimateProgress(input: {
   textLength: number;
@@ -77,6 +86,10 @@ export function estimateProgress(input: {
   const progress = ratio <= 0.9 ? ratio : 0.9 + 0.09 * (1 - Math.exp(-(ratio - 0.9) / 0.5));
   const rate =
     msSinceFirstToken > 250 && textLength > 0 ? textLength / msSinceFirstToken : expected.charsPerMs;
-  const remaining = Math.max(expected.length - textLength, expected.length * 0.05);
+  const floor = expected.length * 0.05;
+  const overrun = Math.max(0, textLength - expected.length * 0.8) * 0.5;
+  let remaining = Math.max(expected.length - textLength, overrun, floor);
+  if (expected.limit !== undefined)
+    remaining = Math.min(remaining, Math.max(expected.limit - textLength, floor));
   return { progress: Math.min(progress, 0.99), etaMs: Math.round(remaining / rate) };
 }

@@ -19,6 +19,24 @@ describe("estimateProgress", () => {
     expect(etaMs).toBe(5000);
   });
 
+  it("keeps a time left that grows with an answer running past its forecast, within its output limit", () => {
+    const eta = (textLength: number, limit?: number) =>
+      estimateProgress({
+        textLength,
+        expected: { ...expected, ...(limit ? { limit } : {}) },
+        msSinceFirstToken: textLength * 10,
+      }).etaMs;
+    // At the live pace of 0.1 chars/ms: 100 chars left at 900, then half the overrun past 800.
+    expect(eta(900)).toBe(1_000);
+    expect(eta(1_000)).toBe(1_000);
+    expect(eta(2_000)).toBe(6_000);
+    expect(eta(4_000)).toBe(16_000);
+    // Near what the output limit allows, only what is left of it.
+    expect(eta(2_000, 2_200)).toBe(2_000);
+    // Never less than 5% of the forecast, the least an unfinished answer is assumed to have left.
+    expect(eta(2_190, 2_200)).toBe(500);
+  });
+
   it("uses the agent's usual pace until the stream shows its own", () => {
     const { etaMs } = estimateProgress({ textLength: 0, expected, msSinceFirstToken: 0 });
     expect(etaMs).toBe(10_000);
@@ -31,7 +49,8 @@ describe("AnswerHistory", () => {
     history.record({ agentId: "a", length: 100, streamMs: null });
     history.record({ agentId: "a", length: 300, streamMs: null });
     expect(history.expect("a").length).toBe(200);
-    expect(history.expect("a", 10).length).toBe(40);
+    expect(history.expect("a", 10)).toMatchObject({ length: 40, limit: 40 });
+    expect(history.expect("a").limit).toBeUndefined();
     expect(history.expect("unknown").length).toBeGreaterThan(0);
   });
 
