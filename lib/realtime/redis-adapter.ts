@@ -74,12 +74,24 @@ export async function connectRedisAdapter(options: RedisAdapterOptions): Promise
     duplicate: (overrides?: object) => duplicate({ disableOfflineQueue: false, ...overrides }),
   });
   const prefix = `${options.keyPrefix}:socket.io`;
-  const adapter = createAdapter(client, {
+  const createNamespaceAdapter = createAdapter(client, {
     streamName: prefix,
     channelPrefix: prefix,
     sessionKeyPrefix: `${options.keyPrefix}:sio-session:`,
     maxLen: STREAM_MAX_LEN,
   });
+  // Socket.IO calls this with `new`, so it must be a function, not an arrow.
+  const adapter: typeof createNamespaceAdapter = function namespaceAdapterFor(nsp) {
+    const namespaceAdapter = createNamespaceAdapter(nsp);
+    const persist = namespaceAdapter.persistSession.bind(namespaceAdapter);
+    // The adapter does not wait for this write, so while Redis is away it would fail
+    // unobserved. Without Redis a session cannot be kept: the client joins again instead.
+    namespaceAdapter.persistSession = (session) => {
+      if (client.isReady) persist(session);
+      else logger.debug({ redis: where }, "session not kept while Redis is unreachable");
+    };
+    return namespaceAdapter;
+  };
   return {
     adapter,
     isReady: () => client.isReady,

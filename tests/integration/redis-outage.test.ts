@@ -125,6 +125,13 @@ describe("Redis trouble", () => {
       const tokens = ["Still", " streaming", " without", " Redis"];
       gateway.enqueue({ tokens, tokenDelayMs: 5 });
       expect(await ask("Are you there?")).toMatchObject({ finishReason: "stop", text: tokens.join("") });
+      // A socket leaving while Redis is away: its session cannot be kept, and nothing goes unhandled.
+      const leaving = connect(server.url, cookie);
+      await connected(leaving);
+      const gone = new Promise((resolve) => leaving.once("disconnect", resolve));
+      leaving.io.engine?.close();
+      await gone;
+      leaving.disconnect();
       const ready = await fetch(`${server.url}/api/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ status: "ready", redis: "unreachable" });
@@ -136,6 +143,7 @@ describe("Redis trouble", () => {
       gateway.enqueue({ tokens: ["Back"] });
       expect(await ask("And now?")).toMatchObject({ text: "Back" });
       expect(events.invalid).toEqual([]);
+      expect(server.logs.filter((line) => typeof line === "object" && Number(line.level) >= 50)).toEqual([]);
       expect(server.child.exitCode).toBeNull();
       socket.disconnect();
     } finally {
