@@ -21,13 +21,15 @@ export async function newSession(baseUrl: string): Promise<{ cookie: string; use
   return { cookie, userId: body.userId };
 }
 
-export function connect(baseUrl: string, cookie?: string): TestSocket {
+/** `auth` is the CONNECT packet's payload: `{ pid, offset }` asks the server to recover a session. */
+export function connect(baseUrl: string, cookie?: string, auth?: Record<string, unknown>): TestSocket {
   return io(baseUrl, {
     path: "/socket.io",
     transports: ["websocket"],
     extraHeaders: cookie ? { cookie } : {},
     reconnection: false,
     forceNew: true,
+    ...(auth ? { auth } : {}),
   });
 }
 

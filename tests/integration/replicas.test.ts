@@ -199,6 +199,40 @@ describe("two replicas sharing Redis and PostgreSQL", () => {
     expect(terminal.text).toBe(tokens.join(""));
   });
 
+  it("recovers a viewer's session through Redis on the other replica: every missed update once, no join", async () => {
+    const { owner, watcher, conversationId } = await conversationWatchedFromB();
+    const tokens = words(80, "r");
+    gateway.enqueue({ tokens, tokenDelayMs: 15 });
+    const messageId = await sendOnA(owner.socket, conversationId, "Keep going");
+    await watcher.events.waitFor(() => updatesOf(watcher.events.forMessage(messageId)).length >= 10);
+
+    // What socket.io-client sends to recover a session: its private id and the last offset it saw.
+    const { _pid: pid, _lastOffset: offset } = watcher.socket as unknown as {
+      _pid: string;
+      _lastOffset: string;
+    };
+    expect(pid).toBeTruthy();
+    const socketId = watcher.socket.id;
+    const gone = new Promise((resolve) => watcher.socket.once("disconnect", resolve));
+    watcher.socket.io.engine?.close();
+    await gone;
+    const seenOnB = watcher.events.forMessage(messageId).length;
+    await owner.events.waitFor(() => updatesOf(owner.events.forMessage(messageId)).length >= seenOnB + 10);
+
+    // It comes back on A, as after a failover: same socket id, its rooms kept, the gap replayed.
+    const back = connect(a.url, cookie, { pid, offset });
+    sockets.push(back);
+    const later = recordEvents(back);
+    recorders.push(later);
+    await connected(back);
+    expect(back.id).toBe(socketId);
+    const terminal = (await later.terminalOf(messageId)) as AgentProcessingCompleteEvent;
+    expect(terminal.text).toBe(tokens.join(""));
+    const all = [...watcher.events.forMessage(messageId), ...later.forMessage(messageId)];
+    expectContiguous(all);
+    expect(deltasOf(all).join("")).toBe(tokens.join(""));
+  });
+
   it("cancels a run on A through REST on B", async () => {
     gateway.enqueue({ tokens: words(400, "rest"), tokenDelayMs: 20 });
     const { owner, watcher, conversationId } = await conversationWatchedFromB();
