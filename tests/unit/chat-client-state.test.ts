@@ -98,6 +98,15 @@ const events = (...list: ServerEvent[]): ChatAction[] =>
 const answer = (state: ChatState, id: string) =>
   state.entries.find((entry): entry is AssistantEntry => entry.kind === "assistant" && entry.id === id);
 
+/** A ConversationSync feeding the reducer, and the state it has built so far. */
+function synced(start: ChatState) {
+  const view = { state: start };
+  const sync = new ConversationSync((action) => {
+    view.state = chatReducer(view.state, action);
+  });
+  return { sync, view };
+}
+
 describe("chat client state", () => {
   it("applies updates that arrive out of order in seq order", () => {
     const state = run(
@@ -165,27 +174,24 @@ describe("chat client state", () => {
   });
 
   it("replays events held during a join after the snapshot, without gaps or doubles", () => {
-    let state = initialChatState({ agentNames: names });
-    const sync = new ConversationSync((action) => {
-      state = chatReducer(state, action);
-    });
+    const { sync, view } = synced(initialChatState({ agentNames: names }));
     sync.beginJoin();
     // Updates 2..4 arrive before the ack; the snapshot was taken at seq 3.
     sync.receive(update("a", 2, "B"));
     sync.receive(update("a", 3, "C"));
     sync.receive(update("a", 4, "D"));
-    expect(state.entries).toHaveLength(0);
+    expect(view.state.entries).toHaveLength(0);
     sync.joined(
       snapshotOf(
         [stored("u1", "user", "Hi", "complete"), stored("a", "assistant", "", "streaming")],
         [{ messageId: "a", agentId: "scout", seq: 3, text: "ABC" }],
       ),
     );
-    expect(answer(state, "a")).toMatchObject({ text: "ABCD", seq: 4, phase: "streaming" });
+    expect(answer(view.state, "a")).toMatchObject({ text: "ABCD", seq: 4, phase: "streaming" });
     sync.receive(update("a", 5, "E"));
     sync.receive(complete("a", 6, "ABCDE"));
-    expect(answer(state, "a")).toMatchObject({ text: "ABCDE", phase: "complete" });
-    expect(state.entries.map((entry) => entry.kind)).toEqual(["user", "assistant"]);
+    expect(answer(view.state, "a")).toMatchObject({ text: "ABCDE", phase: "complete" });
+    expect(view.state.entries.map((entry) => entry.kind)).toEqual(["user", "assistant"]);
   });
 
   it("resumes a stored streaming answer without a seq only where its text provably ends", () => {
@@ -387,24 +393,18 @@ describe("chat client state", () => {
   });
 
   it("releases events held for a join that failed", () => {
-    let state = initialChatState({ agentNames: names, snapshot: snapshotOf([]) });
-    const sync = new ConversationSync((action) => {
-      state = chatReducer(state, action);
-    });
+    const { sync, view } = synced(initialChatState({ agentNames: names, snapshot: snapshotOf([]) }));
     sync.beginJoin();
     sync.receive(started("a"));
     expect(sync.joining).toBe(true);
-    expect(state.entries).toHaveLength(0);
+    expect(view.state.entries).toHaveLength(0);
     sync.failed();
     expect(sync.joining).toBe(false);
-    expect(answer(state, "a")?.phase).toBe("thinking");
+    expect(answer(view.state, "a")?.phase).toBe("thinking");
   });
 
   it("holds events across a join cut off by a disconnection until the next join's snapshot", () => {
-    let state = initialChatState({ agentNames: names, snapshot: snapshotOf([]) });
-    const sync = new ConversationSync((action) => {
-      state = chatReducer(state, action);
-    });
+    const { sync, view } = synced(initialChatState({ agentNames: names, snapshot: snapshotOf([]) }));
     sync.receive(started("a"));
     // Updates 1..2 were missed; the join meant to fill them is cut off.
     sync.beginJoin();
@@ -412,14 +412,14 @@ describe("chat client state", () => {
     sync.lost();
     expect(sync.joining).toBe(true);
     sync.receive(complete("a", 4, "ABCD"));
-    expect(answer(state, "a")).toMatchObject({ phase: "thinking", text: "" });
+    expect(answer(view.state, "a")).toMatchObject({ phase: "thinking", text: "" });
     // The reconnection's join brings the stored answer first; the held events add nothing twice.
     sync.beginJoin();
     sync.joined(
       snapshotOf([stored("u1", "user", "Hi", "complete"), stored("a", "assistant", "ABCD", "complete")]),
     );
     expect(sync.joining).toBe(false);
-    expect(answer(state, "a")).toMatchObject({ phase: "complete", text: "ABCD" });
-    expect(state.entries.map((entry) => entry.kind)).toEqual(["user", "assistant"]);
+    expect(answer(view.state, "a")).toMatchObject({ phase: "complete", text: "ABCD" });
+    expect(view.state.entries.map((entry) => entry.kind)).toEqual(["user", "assistant"]);
   });
 });
