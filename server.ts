@@ -69,6 +69,7 @@ async function main(): Promise<void> {
 
   const llm = await resolveLlmClient(env, logger);
   const sessionSecret = loadSessionSecret({ configured: env.SESSION_SECRET, dataDir: env.DATA_DIR });
+  const identity = { sessionSecret, proxyHeader: env.AUTH_PROXY_HEADER };
 
   const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT });
   await app.prepare();
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
       onError: (error) => logger.error({ err: error }, "request failed"),
     }),
   );
-  const io = createRealtimeServer(httpServer, { sessionSecret, adapter: redis?.adapter });
+  const io = createRealtimeServer(httpServer, { identity, adapter: redis?.adapter });
   const history = new AnswerHistory();
   const recent = await store.listRecentAnswersPerAgent({ perAgent: ANSWER_HISTORY_SIZE });
   history.seed(
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     logger,
     llm,
     chat,
-    sessionSecret,
+    identity,
     isAccepting: () => accepting,
     checkDatabase: () => database.ping(),
     redisReady: () => redis?.isReady(),

@@ -24,6 +24,17 @@ const positiveInt = (fallback: number) =>
     .optional()
     .transform((value) => value ?? fallback);
 
+/** A limit: zero would refuse everything, so at least one. */
+const atLeastOne = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .refine((value) => value >= 1, "must be at least 1")
+    .optional()
+    .transform((value) => value ?? fallback);
+
 /** A name that goes into Redis keys and log lines as it is. */
 const identifier = z
   .string()
@@ -83,6 +94,36 @@ export const envSchema = z.object({
   RUN_CHECKPOINT_MS: z.preprocess(emptyAsUndefined, durationMs(1_000, 50)),
   RUN_HEARTBEAT_MS: z.preprocess(emptyAsUndefined, durationMs(5_000, 100)),
   RUN_STALE_AFTER_MS: z.preprocess(emptyAsUndefined, durationMs(30_000, 200)),
+  PUBLIC_URL: z.preprocess(emptyAsUndefined, url(["http:", "https:"]).optional()),
+  TRUST_PROXY: z.preprocess(emptyAsUndefined, positiveInt(0)),
+  AUTH_PROXY_HEADER: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9-]{1,100}$/, "must be an HTTP header name")
+      .transform((name) => name.toLowerCase())
+      .optional(),
+  ),
+  RATE_LIMIT_MESSAGES_PER_MINUTE: z.preprocess(emptyAsUndefined, atLeastOne(30)),
+  MAX_ACTIVE_RUNS_PER_USER: z.preprocess(emptyAsUndefined, atLeastOne(6)),
+  RATE_LIMIT_SESSIONS_PER_MINUTE: z.preprocess(emptyAsUndefined, atLeastOne(120)),
+  MAX_SOCKETS_PER_USER: z.preprocess(emptyAsUndefined, atLeastOne(32)),
+  MAX_SOCKETS_PER_ADDRESS: z.preprocess(emptyAsUndefined, atLeastOne(2000)),
+  METRICS_PORT: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, "must be a port number")
+      .transform(Number)
+      .refine((port) => port <= 65535, "must be a port number")
+      .optional(),
+  ),
+  METRICS_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(16, "must be at least 16 characters").optional(),
+  ),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -124,6 +165,7 @@ export function secretValues(env: Env): string[] {
   return [
     env.LLM_API_KEY,
     env.SESSION_SECRET,
+    env.METRICS_TOKEN,
     password(env.DATABASE_URL),
     password(env.REDIS_URL),
     password(env.LLM_BASE_URL),

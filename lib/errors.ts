@@ -13,7 +13,8 @@ export type ErrorType =
 
 export type Surface = "api" | "socket" | "conversation" | "message" | "chat" | "model" | "database";
 
-export type ErrorCode = `${ErrorType}:${Surface}`;
+/** `rate_limited` is the protocol's own word for every refusal over a limit (SPEC §3). */
+export type ErrorCode = `${ErrorType}:${Surface}` | "rate_limited";
 
 const statusByType: Record<ErrorType, number> = {
   bad_request: 400,
@@ -35,15 +36,22 @@ export class AppError extends Error {
   readonly type: ErrorType;
   readonly surface: Surface;
 
+  /** With `rate_limited`: how long to wait before trying again. */
+  readonly retryInMs?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryInMs?: number },
   ) {
     super(message, options);
-    const [type, surface] = code.split(":") as [ErrorType, Surface];
+    const [type, surface] = (code === "rate_limited" ? ["rate_limit", "chat"] : code.split(":")) as [
+      ErrorType,
+      Surface,
+    ];
     this.type = type;
     this.surface = surface;
+    if (options?.retryInMs !== undefined) this.retryInMs = Math.max(0, Math.ceil(options.retryInMs));
   }
 
   get status(): number {
@@ -55,12 +63,17 @@ export class AppError extends Error {
     return this.type === "internal" ? "Something went wrong on our side." : this.message;
   }
 
-  toJSON(): { code: ErrorCode; message: string } {
-    return { code: this.code, message: this.publicMessage };
+  toJSON(): { code: ErrorCode; message: string; retryInMs?: number } {
+    const json = { code: this.code, message: this.publicMessage };
+    return this.retryInMs === undefined ? json : { ...json, retryInMs: this.retryInMs };
   }
 
   toResponse(): Response {
-    return Response.json({ error: this.toJSON() }, { status: this.status });
+    const headers: Record<string, string> =
+      this.retryInMs === undefined
+        ? {}
+        : { "retry-after": String(Math.max(1, Math.ceil(this.retryInMs / 1000))) };
+    return Response.json({ error: this.toJSON() }, { status: this.status, headers });
   }
 }
 
@@ -74,12 +87,13 @@ export function isAppError(error: unknown): error is AppError {
     error instanceof Error &&
     error.name === "AppError" &&
     typeof (error as Partial<AppError>).code === "string" &&
-    (error as AppError).code.includes(":")
+    ((error as AppError).code.includes(":") || (error as AppError).code === "rate_limited")
   );
 }
 
 export function toAppError(error: unknown, fallback: ErrorCode = "internal:api"): AppError {
   if (error instanceof AppError) return error;
-  if (isAppError(error)) return new AppError(error.code, error.message, { cause: error });
+  if (isAppError(error))
+    return new AppError(error.code, error.message, { cause: error, retryInMs: error.retryInMs });
   return new AppError(fallback, "Unexpected error", { cause: error });
 }

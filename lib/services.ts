@@ -1,3 +1,4 @@
+import type { IdentityOptions } from "./auth/identity";
 import type { ChatService } from "./chat/types";
 import type { Env } from "./env";
 import type { LlmClient } from "./llm/types";
@@ -9,7 +10,8 @@ export type Services = {
   logger: Logger;
   llm: LlmClient;
   chat: ChatService;
-  sessionSecret: string;
+  /** How requests prove who they are: the session secret, and the proxy header when one is trusted. */
+  identity: IdentityOptions;
   /** False once the process has begun draining. */
   isAccepting(): boolean;
   /** True when the database answers. */

@@ -1,9 +1,8 @@
-import { cookies } from "next/headers";
-import { SESSION_COOKIE, verifySessionToken } from "@/lib/auth/session";
+import { headers } from "next/headers";
+import { identify } from "@/lib/auth/identity";
 import { getServices } from "@/lib/services";
 
-/** The guest identity of the request; server.ts sets the cookie before any page renders. */
+/** Who is asking; server.ts sets the guest cookie (or checks the proxy's header) before any page renders. */
 export async function readUserId(): Promise<string | null> {
-  const token = (await cookies()).get(SESSION_COOKIE)?.value;
-  return verifySessionToken(token, getServices().sessionSecret);
+  return identify(await headers(), getServices().identity);
 }

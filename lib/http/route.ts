@@ -1,16 +1,22 @@
 import type { z } from "zod";
-import { readCookie, SESSION_COOKIE, verifySessionToken } from "../auth/session";
+import { identify } from "../auth/identity";
 import { AppError, toAppError } from "../errors";
 import { getServices } from "../services";
 
 const MAX_BODY_BYTES = 256 * 1024;
 
-/** The caller's user id from the signed session cookie. */
+/** The caller's user id: the signed guest cookie, or the authenticating proxy's user. */
 export function requireUserId(request: Request): string {
-  const token = readCookie(request.headers.get("cookie") ?? undefined, SESSION_COOKIE);
-  const userId = verifySessionToken(token, getServices().sessionSecret);
-  if (!userId)
-    throw new AppError("unauthorized:api", "No valid session: load the app or GET /api/session first.");
+  const { identity } = getServices();
+  const userId = identify(request.headers, identity);
+  if (!userId) {
+    throw new AppError(
+      "unauthorized:api",
+      identity.proxyHeader
+        ? "Not signed in: sign in through the authenticating proxy."
+        : "No valid session: load the app or GET /api/session first.",
+    );
+  }
   return userId;
 }
 

@@ -48,7 +48,7 @@ export type InProgressRun = z.infer<typeof inProgressRunSchema>;
 export const runRefSchema = z.object({ messageId: z.string(), agentId: z.string() });
 export type RunRef = z.infer<typeof runRefSchema>;
 
-export type AckError = { ok: false; error: { code: string; message: string } };
+export type AckError = { ok: false; error: { code: string; message: string; retryInMs?: number } };
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
 
 export type JoinConversationResult = {

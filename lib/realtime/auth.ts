@@ -1,12 +1,11 @@
 import type { ExtendedError } from "socket.io";
-import { readCookie, SESSION_COOKIE, verifySessionToken } from "../auth/session";
+import { type IdentityOptions, identify } from "../auth/identity";
 import type { RealtimeSocket } from "./types";
 
-/** Socket.IO middleware: only a connection carrying a valid session cookie gets in. */
-export function authenticate(secret: string) {
+/** Socket.IO middleware: only a connection that proves an identity (guest cookie or proxy user) gets in. */
+export function authenticate(identity: IdentityOptions) {
   return (socket: RealtimeSocket, next: (error?: ExtendedError) => void) => {
-    const token = readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
-    const userId = verifySessionToken(token, secret);
+    const userId = identify(socket.handshake.headers, identity);
     if (!userId) {
       next(new Error("unauthorized"));
       return;

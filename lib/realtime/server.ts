@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type ServerOptions } from "socket.io";
+import type { IdentityOptions } from "../auth/identity";
 import type { ChatService } from "../chat/types";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
@@ -10,7 +11,7 @@ import type { RealtimeServer } from "./types";
 /** Socket.IO on the app's own HTTP server, refusing connections without a valid session. */
 export function createRealtimeServer(
   httpServer: HttpServer,
-  options: { sessionSecret: string; adapter?: ServerOptions["adapter"] },
+  options: { identity: IdentityOptions; adapter?: ServerOptions["adapter"] },
 ): RealtimeServer {
   const io: RealtimeServer = new Server(httpServer, {
     path: "/socket.io",
@@ -22,7 +23,7 @@ export function createRealtimeServer(
     adapter: options.adapter,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
   });
-  io.use(authenticate(options.sessionSecret));
+  io.use(authenticate(options.identity));
   return io;
 }
 
