@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
 import { BaseAgent } from "./lib/agents/base-agent";
@@ -11,12 +11,18 @@ import { createChatService } from "./lib/chat/service";
 import { openDatabase } from "./lib/db/client";
 import { createStore } from "./lib/db/queries";
 import { type Env, EnvError, parseEnv, secretValues } from "./lib/env";
-import { createRequestListener } from "./lib/http/request-listener";
+import { createMetricsListener, createRequestListener } from "./lib/http/request-listener";
+import { refuseStrayUpgrades } from "./lib/http/upgrades";
+import { createLimits } from "./lib/limits";
 import { resolveLlmClient } from "./lib/llm";
 import { createLogger, type Logger } from "./lib/logger";
 import { createMetrics } from "./lib/metrics";
 import { createNodeId } from "./lib/node-id";
-import { broadcastMessageCreated, createRunBroadcaster } from "./lib/realtime/broadcast";
+import {
+  broadcastMessageCreated,
+  createRunBroadcaster,
+  revokeConversationAccess,
+} from "./lib/realtime/broadcast";
 import { connectRedisAdapter, joinedReplicas, RedisUnavailableError } from "./lib/realtime/redis-adapter";
 import { clusterRunDirectory, localRunDirectory } from "./lib/realtime/run-directory";
 import { createRealtimeServer, registerRealtimeHandlers } from "./lib/realtime/server";
@@ -51,12 +57,28 @@ async function connectRedis(env: Env, logger: Logger) {
   }
 }
 
+/** METRICS_PORT: the Prometheus exposition on a port of its own, which no Ingress routes to. */
+async function listenForMetrics(
+  env: Env,
+  endpoint: Parameters<typeof createMetricsListener>[0],
+  logger: Logger,
+): Promise<Server> {
+  const server = createServer(
+    createMetricsListener(endpoint, (error) => logger.error({ err: error }, "metrics failed")),
+  );
+  await new Promise<void>((resolve) => server.listen(env.METRICS_PORT, env.HOST, resolve));
+  logger.info({ port: (server.address() as AddressInfo).port }, "metrics listening");
+  return server;
+}
+
 async function main(): Promise<void> {
   const { env, roster } = loadConfig();
   const node = createNodeId(env.NODE_ID);
   const logger = createLogger({ level: env.LOG_LEVEL, node, secrets: secretValues(env) });
   const dev = env.NODE_ENV !== "production";
   const redis = await connectRedis(env, logger);
+  // Budgets per identity and per address, shared by the replicas through Redis when there is one.
+  const limits = createLimits({ env, redis: redis?.client });
   const metrics = createMetrics();
 
   const database = await openDatabase({
@@ -76,15 +98,34 @@ async function main(): Promise<void> {
 
   // The request listener must exist before Socket.IO attaches: engine.io takes
   // over /socket.io and hands every other request to the listeners present then.
+  const metricsEndpoint = { render: () => metrics.render(), token: env.METRICS_TOKEN };
   const httpServer = createServer(
     createRequestListener({
       handle: app.getRequestHandler(),
-      sessionSecret,
-      metrics: () => metrics.render(),
+      identity,
+      dev,
+      publicUrl: env.PUBLIC_URL,
+      trustProxy: env.TRUST_PROXY,
+      takeSession: (address) => limits.takeSession(address),
+      metrics: env.METRICS_PORT === undefined ? metricsEndpoint : undefined,
       onError: (error) => logger.error({ err: error }, "request failed"),
     }),
   );
-  const io = createRealtimeServer(httpServer, { identity, adapter: redis?.adapter });
+  // Socket.IO takes its own upgrades, and Next its hot reload's in development; nothing else may hold one open.
+  refuseStrayUpgrades(
+    httpServer,
+    (path) => path.startsWith("/socket.io/") || (dev && path.startsWith("/_next/")),
+  );
+  const io = createRealtimeServer(httpServer, {
+    identity,
+    publicUrl: env.PUBLIC_URL,
+    adapter: redis?.adapter,
+    sockets: {
+      maxPerUser: env.MAX_SOCKETS_PER_USER,
+      maxPerAddress: env.MAX_SOCKETS_PER_ADDRESS,
+      trustProxy: env.TRUST_PROXY,
+    },
+  });
   const history = new AnswerHistory();
   const recent = await store.listRecentAnswersPerAgent({ perAgent: ANSWER_HISTORY_SIZE });
   history.seed(
@@ -127,8 +168,10 @@ async function main(): Promise<void> {
     runs,
     directory,
     announceMessage: (event) => broadcastMessageCreated(io, event),
+    revokeAccess: (event) => revokeConversationAccess(io, event),
     isAccepting: () => accepting,
     nodeId: node,
+    limits,
   });
   registerRealtimeHandlers(io, { chat, logger, metrics });
   setServices({
@@ -145,6 +188,8 @@ async function main(): Promise<void> {
   if (redis) logger.info({ replicas: await joinedReplicas(io) }, "joined the replicas");
   await new Promise<void>((resolve) => httpServer.listen(env.PORT, env.HOST, resolve));
   const { port } = httpServer.address() as AddressInfo;
+  const metricsServer =
+    env.METRICS_PORT === undefined ? undefined : await listenForMetrics(env, metricsEndpoint, logger);
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
   logger.info({ url: `http://${host}:${port}`, port, mode: dev ? "development" : "production" }, "listening");
   // Warm the default model so the first run announces itself without waiting on a model list.
@@ -159,6 +204,7 @@ async function main(): Promise<void> {
     await runs.drain(env.SHUTDOWN_GRACE_MS);
     await journal.stop();
     await io.close().catch(() => {});
+    metricsServer?.close();
     await redis?.close();
     await database.close();
     logger.info("stopped");

@@ -3,8 +3,10 @@ export type ErrorType =
   | "unauthorized"
   | "forbidden"
   | "not_found"
+  | "method_not_allowed"
   | "conflict"
   | "payload_too_large"
+  | "unsupported_media_type"
   | "rate_limit"
   | "upstream"
   | "unavailable"
@@ -21,8 +23,10 @@ const statusByType: Record<ErrorType, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limit: 429,
   upstream: 502,
   unavailable: 503,

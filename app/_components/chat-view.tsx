@@ -6,11 +6,13 @@ import { activeRuns } from "@/lib/chat/client-state";
 import type { JoinConversationResult } from "@/lib/protocol";
 import { AppHeader } from "./app-header";
 import { Composer, type ComposerHandle } from "./composer";
+import { ConversationUnavailable } from "./conversation-unavailable";
 import { useConversations } from "./conversations";
 import { EmptyState } from "./empty-state";
 import { ErrorBanner } from "./error-banner";
 import { AssistantMessage, UserMessage } from "./message-card";
 import { MessageList, type MessageListHandle } from "./message-list";
+import { RateLimitNotice } from "./rate-limit-notice";
 import { ShareButton } from "./share-button";
 import { useChat } from "./use-chat";
 
@@ -55,6 +57,8 @@ export function ChatView(props: ChatViewProps) {
       window.history.replaceState(window.history.state, "", `/c/${encodeURIComponent(id)}`);
     },
     onSent: () => void refreshList?.().catch(() => {}),
+    // Refused over a limit: the text goes back into the composer, to send once the wait is over.
+    onRefused: (message) => composer.current?.restore(message.text),
   });
   // A rename in the sidebar shows here at once.
   const title =
@@ -67,6 +71,12 @@ export function ChatView(props: ChatViewProps) {
     composer.current?.focus();
   }, [stopRuns]);
   const busy = activeRuns(state).length > 0;
+  const { unavailable } = state;
+
+  // A conversation deleted in another tab leaves the sidebar too.
+  useEffect(() => {
+    if (unavailable) void refreshList?.().catch(() => {});
+  }, [unavailable, refreshList]);
 
   useEffect(() => {
     if (!owner || !busy) return;
@@ -100,13 +110,15 @@ export function ChatView(props: ChatViewProps) {
         title={title}
         withSidebar={owner}
         actions={
-          owner && conversationId ? (
+          owner && conversationId && !unavailable ? (
             <ShareButton conversationId={conversationId} initialShareUrl={props.shareUrl} />
           ) : null
         }
       />
 
-      {state.entries.length === 0 ? (
+      {unavailable ? (
+        <ConversationUnavailable reason={unavailable} />
+      ) : state.entries.length === 0 ? (
         <EmptyState
           agents={agents}
           readOnly={!owner}
@@ -130,13 +142,14 @@ export function ChatView(props: ChatViewProps) {
 
       <footer className="shrink-0 px-3 pb-3 sm:px-4 sm:pb-4">
         <div className="mx-auto w-full max-w-3xl">
-          {chat.joinError ? (
+          {chat.joinError && !unavailable ? (
             <div className="mb-2">
               <ErrorBanner title="Live updates unavailable" message={chat.joinError.message} />
             </div>
           ) : null}
-          {owner ? (
+          {unavailable ? null : owner ? (
             <>
+              <RateLimitNotice refusal={chat.refusal} />
               <Composer
                 ref={composer}
                 agents={agents}

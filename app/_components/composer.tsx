@@ -6,7 +6,11 @@ import { limits } from "@/lib/protocol/schemas";
 import { AgentPicker, agentIdsFor } from "./agent-picker";
 import { Icon } from "./icon";
 
-export type ComposerHandle = { focus: () => void };
+export type ComposerHandle = {
+  focus: () => void;
+  /** Puts back text that was not sent, after whatever is being typed now. */
+  restore: (text: string) => void;
+};
 
 type Props = {
   agents: PublicAgent[];
@@ -27,7 +31,15 @@ export function Composer({ agents, busy, agent, onAgentChange, onSend, onStop, r
   const input = useRef<HTMLTextAreaElement>(null);
   const canSend = text.trim().length > 0 && text.length <= limits.messageTextMax;
 
-  useImperativeHandle(ref, () => ({ focus: () => input.current?.focus() }), []);
+  useImperativeHandle(
+    ref,
+    () => ({
+      focus: () => input.current?.focus(),
+      restore: (unsent) =>
+        setText((current) => (current.trim() === "" ? unsent : `${current.trimEnd()}\n\n${unsent}`)),
+    }),
+    [],
+  );
 
   // Grow with the text up to a limit, then scroll inside.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the height depends on the text

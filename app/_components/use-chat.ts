@@ -26,19 +26,34 @@ export type UseChatOptions = {
   onConversationCreated?: (conversationId: string) => void;
   /** A message reached the server: the conversation list's order may have changed. */
   onSent?: (conversationId: string) => void;
+  /** A message refused over a limit comes back here, unsent, so its text is not lost. */
+  onRefused?: (message: OutgoingMessage) => void;
 };
 
-export function useChat({ agentNames, initial, target, onConversationCreated, onSent }: UseChatOptions) {
+/** A send refused over a limit: what the server said, and until when to wait. */
+export type Refusal = { message: string; until: number };
+
+export function useChat({
+  agentNames,
+  initial,
+  target,
+  onConversationCreated,
+  onSent,
+  onRefused,
+}: UseChatOptions) {
   const { state, dispatch, latest } = useFrameReducer(chatReducer, () =>
     initialChatState({ agentNames, snapshot: initial }),
   );
   const [joinError, setJoinError] = useState<ErrorInfo | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
   const initialTarget = useRef(target);
   const link = useRef<ChatLink | null>(null);
   const createdRef = useRef(onConversationCreated);
   createdRef.current = onConversationCreated;
   const sentRef = useRef(onSent);
   sentRef.current = onSent;
+  const refusedRef = useRef(onRefused);
+  refusedRef.current = onRefused;
 
   useEffect(() => {
     const current = new ChatLink({
@@ -47,7 +62,14 @@ export function useChat({ agentNames, initial, target, onConversationCreated, on
       target: initialTarget.current,
       onJoinError: setJoinError,
       onConversationCreated: (id) => createdRef.current?.(id),
-      onSent: (id) => sentRef.current?.(id),
+      onSent: (id) => {
+        setRefusal(null);
+        sentRef.current?.(id);
+      },
+      onRefused: (message, error) => {
+        setRefusal({ message: error.message, until: Date.now() + (error.retryInMs ?? 0) });
+        refusedRef.current?.(message);
+      },
     });
     link.current = current;
     return current.open();
@@ -93,7 +115,7 @@ export function useChat({ agentNames, initial, target, onConversationCreated, on
       .emit("cancel_processing", { conversationId }, () => {});
   }, [latest]);
 
-  return { state, joinError, send, resend, retryRun, stop };
+  return { state, joinError, refusal, send, resend, retryRun, stop };
 }
 
 export type ChatController = ReturnType<typeof useChat>;

@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useSyncExternalStore } from "react";
-import { z } from "zod";
+import { z } from "@/lib/zod";
 
 const STORAGE_KEY = "switchboard:settings";
 

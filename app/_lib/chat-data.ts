@@ -3,7 +3,7 @@ import { cache } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
 import type { LiveConversation } from "@/lib/chat/types";
 import { isAppError } from "@/lib/errors";
-import type { ConversationSummary, JoinConversationResult } from "@/lib/protocol";
+import { type ConversationSummary, idSchema, type JoinConversationResult } from "@/lib/protocol";
 import { getServices } from "@/lib/services";
 import { readUserId } from "./session";
 
@@ -42,6 +42,8 @@ export async function loadOwnConversations(): Promise<ConversationSummary[]> {
 
 // cache(): generateMetadata and the page share one load per request.
 export const loadOwnConversation = cache(async (conversationId: string) => {
+  // An address that could not name a conversation names none: no query, no error logged.
+  if (!idSchema.safeParse(conversationId).success) notFound();
   const userId = await readUserId();
   if (!userId) notFound();
   const conversation = await orNotFound(() => getServices().chat.getConversation({ userId, conversationId }));
@@ -49,6 +51,7 @@ export const loadOwnConversation = cache(async (conversationId: string) => {
 });
 
 export const loadSharedConversation = cache(async (shareId: string) => {
+  if (!idSchema.safeParse(shareId).success) notFound();
   const conversation = await orNotFound(() => getServices().chat.getSharedConversation({ shareId }));
   return { snapshot: toSnapshot(conversation) };
 });

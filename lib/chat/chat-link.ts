@@ -1,5 +1,6 @@
 import type {
   Ack,
+  AckError,
   ErrorInfo,
   JoinConversationPayload,
   SendMessagePayload,
@@ -37,6 +38,11 @@ export type ChatLinkOptions = {
   onConversationCreated?(conversationId: string): void;
   /** A message reached the server. */
   onSent?(conversationId: string): void;
+  /**
+   * The server refused a message over a limit (`rate_limited`) without storing
+   * it: it is taken out of the list and handed back here, to be sent again later.
+   */
+  onRefused?(message: OutgoingMessage, error: AckError["error"]): void;
   timing?: Partial<ChatLinkTiming>;
 };
 
@@ -68,6 +74,10 @@ export class ChatLink {
   private joinLost = false;
   /** A second send on a new chat waits for the first to create the conversation. */
   private creating: Promise<string | null> | null = null;
+  /** The conversation a share link led to, once a join said which. */
+  private joinedId: string | null = null;
+  /** Conversations the server took this socket out of: joining them again is pointless. */
+  private readonly unavailable = new Set<string>();
 
   constructor(private readonly options: ChatLinkOptions) {
     this.timing = { ...defaultTiming, ...options.timing };
@@ -79,7 +89,10 @@ export class ChatLink {
   open(): () => void {
     const { socket } = this.options;
     const onAny = (name: string, payload: unknown) => {
-      if (isServerEvent(name)) this.sync.receive({ name, payload } as ServerEvent);
+      if (!isServerEvent(name)) return;
+      const event = { name, payload } as ServerEvent;
+      if (event.name === "conversation_unavailable") this.unavailable.add(event.payload.conversationId);
+      this.sync.receive(event);
     };
     const onConnect = () => {
       if (!socket.recovered || this.joinLost) this.join();
@@ -100,6 +113,8 @@ export class ChatLink {
     const { socket, onJoinError } = this.options;
     const target = this.target;
     if (!target) return;
+    const known = this.conversationId() ?? this.joinedId;
+    if (known && this.unavailable.has(known)) return;
     this.joinLost = false;
     this.sync.beginJoin();
     // Callback acks run in the same tick as the packet, before any later event is handled.
@@ -116,6 +131,7 @@ export class ChatLink {
         return;
       }
       onJoinError?.(null);
+      this.joinedId = ack.conversation.id;
       this.sync.joined(ack);
     });
   }
@@ -139,7 +155,14 @@ export class ChatLink {
     });
     const { clientMessageId } = message;
     if (!ack?.ok) {
-      dispatch({ type: "send_failed", clientMessageId, error: ack?.ok === false ? ack.error : timeoutError });
+      const { onRefused } = this.options;
+      if (ack?.ok === false && ack.error.code === "rate_limited" && onRefused) {
+        dispatch({ type: "send_withdrawn", clientMessageId });
+        onRefused(message, ack.error);
+      } else {
+        const error = ack?.ok === false ? ack.error : timeoutError;
+        dispatch({ type: "send_failed", clientMessageId, error });
+      }
       settle(null);
       if (!conversationId) this.creating = null;
       return;

@@ -55,6 +55,9 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
       const done: AssistantEntry = { ...run, phase: "complete", text: message.text, seq: null, progress: 1 };
       return { ...state, entries: [...state.entries, done] };
     }
+    case "conversation_unavailable":
+      // What was shown goes with the access, as it would on reloading the page.
+      return { ...state, entries: [], unavailable: event.payload.reason };
   }
 }
 

@@ -1,4 +1,10 @@
-import type { ErrorInfo, JoinConversationResult, SendMessageResult, ServerToClientEvents } from "../protocol";
+import type {
+  ErrorInfo,
+  JoinConversationResult,
+  SendMessageResult,
+  ServerToClientEvents,
+  UnavailableReason,
+} from "../protocol";
 import { applyServerEvent } from "./client-events";
 import { type AssistantEntry, isTerminal, newRun, type RunPhase } from "./client-run";
 import { applySnapshot } from "./client-snapshot";
@@ -29,6 +35,8 @@ export type ChatState = {
   entries: ChatEntry[];
   /** Agent names by id, for answers known only by agentId (history, early events). */
   agentNames: Record<string, string>;
+  /** Set when the server took this tab out of the conversation; from then on nothing more is applied. */
+  unavailable: UnavailableReason | null;
 };
 
 export type ServerEvent = {
@@ -47,22 +55,29 @@ export type ChatAction =
     }
   | { type: "send_acked"; clientMessageId: string; result: SendMessageResult }
   | { type: "send_failed"; clientMessageId: string; error: ErrorInfo }
+  /** Refused before it was stored (over a limit): it goes back to the composer, not into the list. */
+  | { type: "send_withdrawn"; clientMessageId: string }
   | { type: "send_retried"; clientMessageId: string };
 
 export function initialChatState(input: {
   agentNames: Record<string, string>;
   snapshot?: JoinConversationResult | null;
 }): ChatState {
-  const empty: ChatState = { conversationId: null, entries: [], agentNames: input.agentNames };
+  const empty: ChatState = {
+    conversationId: null,
+    entries: [],
+    agentNames: input.agentNames,
+    unavailable: null,
+  };
   return input.snapshot ? chatReducer(empty, { type: "snapshot", snapshot: input.snapshot }) : empty;
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case "snapshot":
-      return applySnapshot(state, action.snapshot);
+      return state.unavailable ? state : applySnapshot(state, action.snapshot);
     case "server_event":
-      return applyServerEvent(state, action.event);
+      return state.unavailable ? state : applyServerEvent(state, action.event);
     case "local_send":
       return {
         ...state,
@@ -89,6 +104,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         sendState: "failed",
         sendError: action.error,
       }));
+    case "send_withdrawn":
+      return {
+        ...state,
+        entries: state.entries.filter(
+          (entry) =>
+            !(entry.kind === "user" && entry.clientMessageId === action.clientMessageId && !entry.id),
+        ),
+      };
     case "send_retried":
       return mapUser(state, action.clientMessageId, (entry) => ({
         ...entry,

@@ -1,15 +1,18 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Roster } from "../agents/roster";
 import type { RunManager } from "../agents/run-manager";
-import type { Store } from "../db/queries";
+import { ActiveRunLimitError, type Store } from "../db/queries";
 import type { ConversationRow, MessageRow } from "../db/schema";
 import { AppError } from "../errors";
+import { type Limits, tooManyActiveRuns } from "../limits";
 import type {
+  ConversationUnavailableEvent,
   InProgressRun,
   JoinConversationResult,
   MessageCreatedEvent,
   SendMessagePayload,
   SendMessageResult,
+  Visibility,
 } from "../protocol";
 import { titleFromText, toConversationSummary, toMessage } from "./mappers";
 import type { ChatService, ConversationWithShare, LiveConversation, OpenTarget, RunDirectory } from "./types";
@@ -22,10 +25,24 @@ export type ChatServiceDeps = {
   /** Finds and cancels runs wherever they execute. */
   directory: RunDirectory;
   announceMessage(event: MessageCreatedEvent): void;
+  /**
+   * Tells everyone watching who may no longer read the conversation and takes
+   * them out of its room, on every replica; the owner's sockets stay unless it was deleted.
+   */
+  revokeAccess(event: ConversationUnavailableEvent & { ownerId: string }): void;
   isAccepting(): boolean;
   /** Recorded on each answer this node will run, so recovery after a crash finds its own. */
   nodeId: string;
+  /** Messages per minute and answers running at once, per identity. */
+  limits: Pick<Limits, "takeMessage" | "maxActiveRunsPerUser">;
 };
+
+/** Making private ends the link for good; publishing again makes a new one, so a revoked link stays dead. */
+function nextShareId(row: ConversationRow, visibility: Visibility | undefined): string | null | undefined {
+  if (visibility === "private") return null;
+  if (visibility !== "public") return undefined;
+  return row.visibility === "public" && row.shareId ? row.shareId : randomBytes(12).toString("base64url");
+}
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, roster, runs, directory } = deps;
@@ -112,10 +129,10 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
     async updateConversation({ userId, conversationId, title, visibility }): Promise<ConversationWithShare> {
       const row = await getOwnedConversation(userId, conversationId);
-      const shareId =
-        visibility === "public" ? (row.shareId ?? randomBytes(12).toString("base64url")) : undefined;
+      const shareId = nextShareId(row, visibility);
       const updated = await store.updateConversationById({ id: conversationId, title, visibility, shareId });
       if (!updated) throw new AppError("not_found:conversation", "This conversation does not exist.");
+      if (visibility === "private") deps.revokeAccess({ conversationId, ownerId: userId, reason: "private" });
       const summary = toConversationSummary(updated);
       return { ...summary, shareUrl: summary.shareId ? `/s/${summary.shareId}` : null };
     },
@@ -124,6 +141,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       await getOwnedConversation(userId, conversationId);
       await directory.cancel(conversationId);
       await store.deleteConversationById({ id: conversationId });
+      deps.revokeAccess({ conversationId, ownerId: userId, reason: "deleted" });
     },
 
     async sendMessage(input: { userId: string } & SendMessagePayload): Promise<SendMessageResult> {
@@ -132,6 +150,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       }
       const repeated = await existingSend(input.userId, input.clientMessageId);
       if (repeated) return repeated;
+      // A retry of a message already stored costs nothing; every other attempt counts, refused or not.
+      await deps.limits.takeMessage(input.userId);
       const existing = input.conversationId
         ? await getOwnedConversation(input.userId, input.conversationId)
         : undefined;
@@ -145,7 +165,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           agentIds,
         }));
       const userMessageId = randomUUID();
-      const stored = await store.insertUserMessageWithRuns({
+      const storing = store.insertUserMessageWithRuns({
         userMessage: {
           id: userMessageId,
           conversationId: conversation.id,
@@ -164,6 +184,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           status: "queued" as const,
           ownerNode: deps.nodeId,
         })),
+        maxActiveRuns: deps.limits.maxActiveRunsPerUser,
+      });
+      const stored = await storing.catch(async (error: unknown) => {
+        if (!(error instanceof ActiveRunLimitError)) throw error;
+        if (!existing) await store.deleteConversationById({ id: conversation.id });
+        throw tooManyActiveRuns(error.limit);
       });
       if (!stored) {
         // A concurrent retry with the same clientMessageId won the insert.
@@ -200,13 +226,31 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       userId: string;
       target: OpenTarget;
       subscribe(conversationId: string): void;
+      unsubscribe(conversationId: string): void;
     }): Promise<JoinConversationResult> {
       const row = await getReadableConversation(input.userId, input.target);
       input.subscribe(row.id);
+      // A revocation that landed before the subscription could not take this socket out: look again.
+      const shareId = "shareId" in input.target ? input.target.shareId : undefined;
+      if (await service.checkAccess({ userId: input.userId, conversationId: row.id, shareId })) {
+        input.unsubscribe(row.id);
+        throw shareId
+          ? new AppError("not_found:conversation", "This share link is not valid or was turned off.")
+          : new AppError("not_found:conversation", "This conversation does not exist.");
+      }
       const live = await directory.inProgress(row.id);
       const messages = await store.listMessagesByConversationId({ conversationId: row.id });
       const { id, title, visibility, messages: shown, inProgress } = withMessages(row, messages, live);
       return { conversation: { id, title, visibility, messages: shown }, inProgress };
+    },
+
+    async checkAccess({ userId, conversationId, shareId }) {
+      const row = await store.getConversationById({ id: conversationId });
+      if (!row) return "deleted";
+      if (row.ownerId === userId) return null;
+      return row.visibility === "public" && shareId !== undefined && row.shareId === shareId
+        ? null
+        : "private";
     },
   } satisfies ChatService;
 

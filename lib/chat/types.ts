@@ -7,6 +7,7 @@ import type {
   JoinConversationResult,
   SendMessagePayload,
   SendMessageResult,
+  UnavailableReason,
   Visibility,
 } from "../protocol";
 
@@ -54,10 +55,23 @@ export interface ChatService {
     conversationId: string;
     messageId?: string;
   }): Promise<CancelProcessingResult>;
-  /** Checks access, subscribes (via the callback), and returns what a joining client needs. */
+  /**
+   * Checks access, subscribes (via the callback), and returns what a joining
+   * client needs; unsubscribes again when access was revoked meanwhile.
+   */
   openConversation(input: {
     userId: string;
     target: OpenTarget;
     subscribe(conversationId: string): void;
+    unsubscribe(conversationId: string): void;
   }): Promise<JoinConversationResult>;
+  /**
+   * Why this user may no longer read the conversation, or null while they may:
+   * as its owner, or through the share id they joined by while it is still the current one.
+   */
+  checkAccess(input: {
+    userId: string;
+    conversationId: string;
+    shareId?: string;
+  }): Promise<UnavailableReason | null>;
 }

@@ -2,8 +2,7 @@ import type { z } from "zod";
 import { identify } from "../auth/identity";
 import { AppError, toAppError } from "../errors";
 import { getServices } from "../services";
-
-const MAX_BODY_BYTES = 256 * 1024;
+import { readBodyText } from "./body";
 
 /** The caller's user id: the signed guest cookie, or the authenticating proxy's user. */
 export function requireUserId(request: Request): string {
@@ -22,11 +21,7 @@ export function requireUserId(request: Request): string {
 
 /** Reads and validates a JSON body, refusing oversized or malformed input with a clear message. */
 export async function parseBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
-  const length = Number(request.headers.get("content-length") ?? 0);
-  if (length > MAX_BODY_BYTES) throw new AppError("payload_too_large:api", "The request body is too large.");
-  const raw = await request.text();
-  if (raw.length > MAX_BODY_BYTES)
-    throw new AppError("payload_too_large:api", "The request body is too large.");
+  const raw = await readBodyText(request);
   let json: unknown = {};
   if (raw.trim()) {
     try {
@@ -45,16 +40,25 @@ export async function parseBody<S extends z.ZodType>(request: Request, schema: S
 }
 
 /**
- * The origin the client used, for links it will follow: behind a proxy the
- * forwarded headers say it, else the Host header (Next's request.url carries
- * the server's own configured host instead).
+ * The origin the client used, for links it will follow: PUBLIC_URL when
+ * configured, else what the forwarded headers or the Host header say (Next's
+ * request.url carries the server's own configured host instead). Headers that
+ * do not make an origin fall back to the request URL's.
  */
 export function publicOrigin(request: Request): string {
+  const configured = getServices().env.PUBLIC_URL;
+  if (configured) return new URL(configured).origin;
   const first = (value: string | null) => value?.split(",")[0]?.trim() || undefined;
   const host = first(request.headers.get("x-forwarded-host")) ?? first(request.headers.get("host"));
   const url = new URL(request.url);
-  const proto = first(request.headers.get("x-forwarded-proto")) ?? url.protocol.replace(":", "");
-  return host ? `${proto}://${host}` : url.origin;
+  const forwarded = first(request.headers.get("x-forwarded-proto"));
+  const proto = forwarded === "https" || forwarded === "http" ? forwarded : url.protocol.replace(":", "");
+  if (!host) return url.origin;
+  try {
+    return new URL(`${proto}://${host}`).origin;
+  } catch {
+    return url.origin;
+  }
 }
 
 type Handler<C> = (request: Request, context: C) => Promise<Response>;
@@ -69,7 +73,10 @@ export function route<C>(handler: Handler<C>): Handler<C> {
       if (appError.type === "internal") {
         getServices().logger.error({ err: error, url: request.url }, "route failed");
       }
-      return appError.toResponse();
+      const response = appError.toResponse();
+      // The rest of an oversized body is never read: close rather than drain it.
+      if (appError.type === "payload_too_large") response.headers.set("connection", "close");
+      return response;
     }
   };
 }

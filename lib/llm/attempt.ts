@@ -115,7 +115,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
       if (part.type === "text-delta") {
         if (part.text === "" || upstream.signal.aborted) return;
         try {
-          deliver(part.text, input);
+          deliver(withoutNul(part.text), input);
         } catch (error) {
           observed.callbackError = { error };
           upstream.abort(error);
@@ -139,7 +139,13 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   return outcomeOf(observed, input.request.abortSignal.aborted, watchdog.fired());
 }
 
+/** PostgreSQL cannot store U+0000 in text: an answer carrying one could never be saved. */
+function withoutNul(text: string): string {
+  return text.includes("\u0000") ? text.replaceAll("\u0000", "") : text;
+}
+
 function deliver(text: string, input: AttemptInput): void {
+  if (text === "") return;
   input.state.firstDeltaAt ??= performance.now();
   input.state.text += text;
   input.request.onDelta(text);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../zod";
 import {
   agentIdsSchema,
   type conversationSchema,
@@ -148,6 +148,16 @@ export const agentMessageSchema = z.object({
 });
 export type AgentMessageEvent = z.infer<typeof agentMessageSchema>;
 
+export const unavailableReasonSchema = z.enum(["private", "deleted"]);
+export type UnavailableReason = z.infer<typeof unavailableReasonSchema>;
+
+/** The receiver may no longer read the conversation and has been taken out of its room. */
+export const conversationUnavailableSchema = z.object({
+  conversationId: z.string(),
+  reason: unavailableReasonSchema,
+});
+export type ConversationUnavailableEvent = z.infer<typeof conversationUnavailableSchema>;
+
 /* ---------- Socket.IO typings ---------- */
 
 export type AckCallback<T extends object = object> = (response: Ack<T>) => void;
@@ -167,6 +177,7 @@ export interface ServerToClientEvents {
   agent_processing_error: (event: AgentProcessingErrorEvent) => void;
   agent_processing_status: (event: AgentProcessingStatusEvent) => void;
   agent_message: (event: AgentMessageEvent) => void;
+  conversation_unavailable: (event: ConversationUnavailableEvent) => void;
 }
 
 export type RunQuery = { conversationId: string; messageId?: string };
@@ -179,6 +190,8 @@ export interface InterServerEvents {
 
 export interface SocketData {
   userId: string;
+  /** The share id each conversation was joined by; kept in a recovered session, checked again on recovery. */
+  shares?: Record<string, string>;
 }
 
 export const serverEvents = [
@@ -189,6 +202,7 @@ export const serverEvents = [
   "agent_processing_error",
   "agent_processing_status",
   "agent_message",
+  "conversation_unavailable",
 ] as const satisfies readonly (keyof ServerToClientEvents)[];
 
 /** The schema of each server event, for whoever must check what arrives. */
@@ -200,6 +214,10 @@ export const serverEventSchemas = {
   agent_processing_error: agentProcessingErrorSchema,
   agent_processing_status: agentProcessingStatusSchema,
   agent_message: agentMessageSchema,
+  conversation_unavailable: conversationUnavailableSchema,
 } as const satisfies Record<(typeof serverEvents)[number], z.ZodType>;
 
 export const roomForConversation = (conversationId: string) => `conversation:${conversationId}`;
+
+/** Every socket of one identity, so the owner can be spared when viewers lose access. */
+export const roomForUser = (userId: string) => `user:${userId}`;

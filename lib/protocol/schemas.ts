@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "../zod";
 
 /** Limits shared by the browser (to refuse early) and the server (to enforce). */
 export const limits = {
@@ -8,7 +8,16 @@ export const limits = {
   idMax: 128,
 } as const;
 
-export const idSchema = z.string().trim().min(1).max(limits.idMax);
+// Ids become keys in the database and appear in logs: printable characters only, no spaces.
+const PRINTABLE_ID = /^[^\p{C}\p{Z}]+$/u;
+// PostgreSQL refuses NUL in text, and no other control character belongs in what people write.
+const CONTROL_CHARACTER = /[^\P{Cc}\t\n\r]/u;
+
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(limits.idMax)
+  .regex(PRINTABLE_ID, "An id may hold only printable characters, without spaces");
 
 export const messageRoleSchema = z.enum(["user", "assistant"]);
 export type MessageRole = z.infer<typeof messageRoleSchema>;
@@ -76,8 +85,14 @@ export type Conversation = z.infer<typeof conversationSchema>;
 export const messageTextSchema = z
   .string()
   .max(limits.messageTextMax, `A message may hold at most ${limits.messageTextMax} characters`)
-  .refine((text) => text.trim().length > 0, "A message needs some text");
+  .refine((text) => text.trim().length > 0, "A message needs some text")
+  .refine((text) => !CONTROL_CHARACTER.test(text), "A message may not contain control characters");
 
 export const agentIdsSchema = z.array(idSchema).min(1).max(limits.agentsPerMessageMax);
 
-export const titleSchema = z.string().trim().min(1).max(limits.titleMax);
+export const titleSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(limits.titleMax)
+  .refine((title) => !CONTROL_CHARACTER.test(title), "A title may not contain control characters");

@@ -6,8 +6,10 @@ import {
   type AgentProcessingStartedEvent,
   type AgentProcessingStatusEvent,
   type AgentProcessingUpdateEvent,
+  type ConversationUnavailableEvent,
   type MessageCreatedEvent,
   roomForConversation,
+  roomForUser,
 } from "../protocol/events";
 import type { RealtimeServer } from "./types";
 
@@ -45,6 +47,22 @@ export function broadcastAgentProcessingStatus(io: RealtimeServer, event: AgentP
 
 export function broadcastAgentMessage(io: RealtimeServer, event: AgentMessageEvent): void {
   room(io, event.conversationId).emit("agent_message", event);
+}
+
+/**
+ * Tells the sockets in the conversation's room that they lost it, then takes
+ * them out, on every replica through the adapter; the owner's sockets stay when
+ * the conversation only became private.
+ */
+export function revokeConversationAccess(
+  io: RealtimeServer,
+  event: ConversationUnavailableEvent & { ownerId: string },
+): void {
+  const { conversationId, ownerId, reason } = event;
+  const conversationRoom = roomForConversation(conversationId);
+  const spared = reason === "deleted" ? [] : [roomForUser(ownerId)];
+  io.to(conversationRoom).except(spared).emit("conversation_unavailable", { conversationId, reason });
+  io.in(conversationRoom).except(spared).socketsLeave(conversationRoom);
 }
 
 /** Sends every event of a run to everyone watching its conversation. */

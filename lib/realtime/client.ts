@@ -40,9 +40,18 @@ function create(): Connection {
     // socket.active is false only when the client or the server ended the session on purpose.
     setState(connection, socket.active ? "reconnecting" : "disconnected");
   });
-  socket.on("connect_error", () => {
+  socket.on("connect_error", (error) => {
     if (!socket.active) setState(connection, "disconnected");
     else if (connection.state !== "connecting") setState(connection, "reconnecting");
+    // Too many tabs open (a refusal Socket.IO does not retry by itself): try again once one may have closed.
+    if (error.message === "rate_limited") {
+      const data = (error as { data?: { retryInMs?: unknown } }).data;
+      const waitMs = typeof data?.retryInMs === "number" ? data.retryInMs : 5_000;
+      const retry = () => {
+        if (!socket.connected) socket.connect();
+      };
+      setTimeout(retry, waitMs + Math.random() * 1_000);
+    }
   });
   socket.io.on("reconnect_attempt", () => setState(connection, "reconnecting"));
   socket.io.on("reconnect_failed", () => setState(connection, "disconnected"));

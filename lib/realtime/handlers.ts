@@ -14,6 +14,8 @@ import type { RealtimeSocket } from "./types";
 
 type AckFn = (response: Ack<object>) => void;
 
+const refusal = (message: string) => ({ ok: false as const, error: { code: "bad_request:socket", message } });
+
 /**
  * Wraps a handler so its payload is validated, its result or error always
  * answers the acknowledgement, and nothing it throws escapes.
@@ -24,16 +26,19 @@ function handle<S extends z.ZodType, R extends object>(
   schema: S,
   run: (payload: z.infer<S>) => Promise<R>,
 ) {
-  return async (payload: unknown, ack: unknown) => {
-    const reply: AckFn = typeof ack === "function" ? (ack as AckFn) : () => {};
-    const parsed = schema.safeParse(payload);
+  return async (...args: unknown[]) => {
+    // Socket.IO puts the acknowledgement last, whatever came before it.
+    const last = args[args.length - 1];
+    const reply: AckFn = typeof last === "function" ? (last as AckFn) : () => {};
+    if (typeof last === "function" && args.length !== 2) {
+      reply(refusal("Send one payload and an acknowledgement."));
+      return;
+    }
+    const parsed = schema.safeParse(args[0]);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      reply({
-        ok: false,
-        error: { code: "bad_request:socket", message: `${where}${issue?.message ?? "invalid"}` },
-      });
+      reply(refusal(`${where}${issue?.message ?? "invalid"}`));
       return;
     }
     try {
@@ -46,9 +51,18 @@ function handle<S extends z.ZodType, R extends object>(
   };
 }
 
+const HANDLED = new Set(["join_conversation", "leave_conversation", "send_message", "cancel_processing"]);
+
 export function registerHandlers(socket: RealtimeSocket, deps: { chat: ChatService; logger: Logger }): void {
   const { chat, logger } = deps;
   const userId = socket.data.userId;
+
+  // Every call gets an answer, also one this server does not handle.
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    const ack = args[args.length - 1];
+    if (HANDLED.has(String(event)) || typeof ack !== "function") return;
+    (ack as AckFn)(refusal(`This server does not handle ${JSON.stringify(String(event).slice(0, 64))}.`));
+  });
 
   socket.on(
     "join_conversation",
@@ -56,7 +70,14 @@ export function registerHandlers(socket: RealtimeSocket, deps: { chat: ChatServi
       chat.openConversation({
         userId,
         target: payload,
-        subscribe: (conversationId) => socket.join(roomForConversation(conversationId)),
+        subscribe: (conversationId) => {
+          // Recorded in socket.data, which a recovered session keeps, so recovery can check the link again.
+          if ("shareId" in payload) {
+            socket.data.shares = { ...socket.data.shares, [conversationId]: payload.shareId };
+          }
+          return socket.join(roomForConversation(conversationId));
+        },
+        unsubscribe: (conversationId) => socket.leave(roomForConversation(conversationId)),
       }),
     ),
   );

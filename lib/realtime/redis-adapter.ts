@@ -15,9 +15,13 @@ export type RedisAdapterOptions = {
   logger: Logger;
 };
 
+export type RedisClient = ReturnType<typeof createClient>;
+
 export type RedisConnection = {
   /** For Socket.IO's `adapter` option. */
   adapter: ReturnType<typeof createAdapter>;
+  /** The connected client, for others sharing this Redis (the limits); fails fast while Redis is away. */
+  client: RedisClient;
   isReady(): boolean;
   close(): Promise<void>;
 };
@@ -94,6 +98,7 @@ export async function connectRedisAdapter(options: RedisAdapterOptions): Promise
   };
   return {
     adapter,
+    client,
     isReady: () => client.isReady,
     close: async () => {
       await client.close().catch(() => client.destroy());

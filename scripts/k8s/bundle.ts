@@ -26,7 +26,7 @@ export type Bundle = {
   /** Text of every listed file that exists. */
   texts: Record<string, string>;
   manifests: Manifest[];
-  /** Objects in examples/, which is not part of the base (the Secret to create by hand). */
+  /** Objects in examples/, which is not part of the base (the Secret to create by hand, oauth2-proxy sign-in). */
   examples: Manifest[];
 };
 

@@ -22,11 +22,16 @@ export async function newSession(baseUrl: string): Promise<{ cookie: string; use
 }
 
 /** `auth` is the CONNECT packet's payload: `{ pid, offset }` asks the server to recover a session. */
-export function connect(baseUrl: string, cookie?: string, auth?: Record<string, unknown>): TestSocket {
+export function connect(
+  baseUrl: string,
+  cookie?: string,
+  auth?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): TestSocket {
   return io(baseUrl, {
     path: "/socket.io",
     transports: ["websocket"],
-    extraHeaders: cookie ? { cookie } : {},
+    extraHeaders: { ...headers, ...(cookie ? { cookie } : {}) },
     reconnection: false,
     forceNew: true,
     ...(auth ? { auth } : {}),

@@ -24,6 +24,14 @@ export type ServerProcessOptions = {
   timeoutMs?: number;
 };
 
+const generousLimits = {
+  RATE_LIMIT_MESSAGES_PER_MINUTE: "100000",
+  MAX_ACTIVE_RUNS_PER_USER: "1000",
+  RATE_LIMIT_SESSIONS_PER_MINUTE: "100000",
+  MAX_SOCKETS_PER_USER: "10000",
+  MAX_SOCKETS_PER_ADDRESS: "10000",
+};
+
 /**
  * Starts the real server.ts in production mode on a free port, as `npm start`
  * does after building, and resolves once it logs that it listens.
@@ -40,6 +48,8 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
       DATA_DIR: dataDir,
       OLLAMA_BASE_URL: "http://127.0.0.1:9",
       LOG_LEVEL: "info",
+      // Tests and benchmarks send fast from one identity; a test of the limits sets its own.
+      ...generousLimits,
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

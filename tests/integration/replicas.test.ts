@@ -13,16 +13,14 @@ import {
   type TestSocket,
 } from "../helpers/client";
 import { sampleValue, scrape } from "../helpers/metrics";
-import { createTestDatabase } from "../helpers/postgres";
-import { createTestRedisPrefix } from "../helpers/redis";
-import { type ServerProcess, startServerProcess } from "../helpers/server-process";
+import { type ReplicaPair, startReplicaPair } from "../helpers/replicas";
+import type { ServerProcess } from "../helpers/server-process";
 
 // Two real server processes sharing one PostgreSQL database, one Redis (under a
 // key prefix of this file's own) and one session secret, as replicas behind a
 // load balancer do. Every run executes on A; the viewer, canceller or joiner is on B.
 let gateway: FakeGateway;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let redis: Awaited<ReturnType<typeof createTestRedisPrefix>>;
+let replicas: ReplicaPair;
 let a: ServerProcess;
 let b: ServerProcess;
 let cookie: string;
@@ -30,27 +28,14 @@ const sockets: TestSocket[] = [];
 const recorders: Array<ReturnType<typeof recordEvents>> = [];
 
 beforeAll(async () => {
-  redis = await createTestRedisPrefix();
-  [gateway, database] = await Promise.all([FakeGateway.start(), createTestDatabase()]);
-  const env = {
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
-    REDIS_KEY_PREFIX: redis.prefix,
-    SESSION_SECRET: randomBytes(32).toString("base64url"),
-    LLM_BASE_URL: gateway.baseUrl,
-    LLM_MODEL: "fake-model",
-  };
-  [a, b] = await Promise.all([
-    startServerProcess({ env: { ...env, NODE_ID: "replica-a" } }),
-    startServerProcess({ env: { ...env, NODE_ID: "replica-b" } }),
-  ]);
+  gateway = await FakeGateway.start();
+  replicas = await startReplicaPair({ LLM_BASE_URL: gateway.baseUrl, LLM_MODEL: "fake-model" });
+  ({ a, b } = replicas);
   ({ cookie } = await newSession(a.url));
 });
 afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
+  await replicas?.stop();
   await gateway?.close();
-  await database?.drop();
-  await redis?.cleanUp();
 });
 afterEach(() => {
   for (const socket of sockets.splice(0)) socket.disconnect();
@@ -287,6 +272,7 @@ describe("two replicas sharing Redis and PostgreSQL", () => {
   });
 
   it("keeps every key it writes under its own prefix in Redis", async () => {
+    const { redis } = replicas;
     const keys = await redis.keys();
     expect(keys).toContain(`${redis.prefix}:socket.io`);
     expect(keys.every((key) => key.startsWith(`${redis.prefix}:`))).toBe(true);

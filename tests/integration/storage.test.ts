@@ -1,47 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "@/lib/db/client";
-import { createStore, type Store } from "@/lib/db/queries";
-import { createTestDatabase } from "../helpers/postgres";
+import type { Store } from "@/lib/db/queries";
+import { storeBackends } from "../helpers/backends";
 
-type Backend = { name: string; open(): Promise<{ store: Store; close(): Promise<void> }> };
-
-const backends: Backend[] = [
-  {
-    name: "embedded PGlite",
-    async open() {
-      const dataDir = mkdtempSync(join(tmpdir(), "switchboard-pglite-"));
-      const handle = await openDatabase({ dataDir });
-      return {
-        store: createStore(handle.db),
-        async close() {
-          await handle.close();
-          rmSync(dataDir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: "PostgreSQL at 127.0.0.1:5432",
-    async open() {
-      const database = await createTestDatabase();
-      const handle = await openDatabase({ databaseUrl: database.url, dataDir: "unused" });
-      // A second opening applies no migration twice.
-      await (await openDatabase({ databaseUrl: database.url, dataDir: "unused" })).close();
-      return {
-        store: createStore(handle.db),
-        async close() {
-          await handle.close();
-          await database.drop();
-        },
-      };
-    },
-  },
-];
-
-describe.each(backends)("storage on $name", (backend) => {
+describe.each(storeBackends)("storage on $name", (backend) => {
   let store: Store;
   let close: () => Promise<void>;
 

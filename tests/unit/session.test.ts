@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { identify } from "@/lib/auth/identity";
 import { createSessionToken, readCookie, verifySessionToken } from "@/lib/auth/session";
 
 const secret = "x".repeat(32);
@@ -24,5 +25,17 @@ describe("session tokens", () => {
   it("are read from a Cookie header among others", () => {
     expect(readCookie("a=1; sid=abc.def; b=2", "sid")).toBe("abc.def");
     expect(readCookie("a=1", "sid")).toBeUndefined();
+  });
+
+  it.each(["%E0%A4%A", "%", "%zz", "abc%E0"])(
+    "count as absent when the value %s is not well-formed",
+    (value) => {
+      expect(readCookie(`a=1; sid=${value}; b=2`, "sid")).toBeUndefined();
+      expect(identify({ cookie: `sid=${value}` }, { sessionSecret: secret })).toBeNull();
+    },
+  );
+
+  it("are percent-decoded when well-formed", () => {
+    expect(readCookie("sid=u_1.a%2Bb", "sid")).toBe("u_1.a+b");
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 import { agentIdsSchema, idSchema, messageTextSchema, titleSchema, visibilitySchema } from "@/lib/protocol";
 
 export const createConversationSchema = z.object({
@@ -22,3 +23,11 @@ export const postMessageSchema = z.object({
 export const cancelSchema = z.object({ messageId: idSchema.optional() });
 
 export type ConversationContext = { params: Promise<{ id: string }> };
+
+/** The conversation id in the URL, refused before any query when it could not be an id. */
+export async function conversationIdOf({ params }: ConversationContext): Promise<string> {
+  const parsed = idSchema.safeParse((await params).id);
+  if (!parsed.success)
+    throw new AppError("bad_request:api", "The conversation id in the address is not valid.");
+  return parsed.data;
+}

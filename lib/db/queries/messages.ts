@@ -26,6 +26,20 @@ export type InterruptedRun = Pick<MessageRow, "id" | "conversationId" | "agentId
 
 const unfinished = inArray(messages.status, ["queued", "streaming"]);
 
+/** The advisory lock space (first key) of the per-author lock taken while counting active runs. */
+const ACTIVE_RUNS_LOCK = 0x5b0a2e;
+
+/** Storing the message would leave its author with more running answers than allowed; nothing was stored. */
+export class ActiveRunLimitError extends Error {
+  override readonly name = "ActiveRunLimitError";
+  constructor(
+    readonly active: number,
+    readonly limit: number,
+  ) {
+    super(`${active} answers already running; at most ${limit} at once`);
+  }
+}
+
 export function messageQueries(db: Database) {
   /** Stores the unfinished runs matching `where` as interrupted, keeping whatever text they had. */
   async function interruptRunsWhere(where: SQL | undefined): Promise<InterruptedRun[]> {
@@ -85,18 +99,37 @@ export function messageQueries(db: Database) {
      * Stores a user message and the placeholders of the answers it asks for, in
      * one transaction. Returns null when the author already sent this
      * clientMessageId (the unique index decides, so concurrent retries agree).
+     * With `maxActiveRuns`, throws ActiveRunLimitError when the author's
+     * conversations would then have more answers queued or streaming.
      */
     async insertUserMessageWithRuns(input: {
       userMessage: NewMessageRow & { authorId: string; clientMessageId: string };
       runs: NewMessageRow[];
+      maxActiveRuns?: number;
     }): Promise<{ userMessage: MessageRow; runs: MessageRow[] } | null> {
       return db.transaction(async (tx) => {
+        const { authorId } = input.userMessage;
+        if (input.maxActiveRuns !== undefined) {
+          // One sender at a time per author, on every replica: the count below stays true until commit.
+          await tx.execute(sql`select pg_advisory_xact_lock(${ACTIVE_RUNS_LOCK}, hashtext(${authorId}))`);
+        }
         const [userMessage] = await tx
           .insert(messages)
           .values(input.userMessage)
           .onConflictDoNothing({ target: [messages.authorId, messages.clientMessageId] })
           .returning();
         if (!userMessage) return null;
+        if (input.maxActiveRuns !== undefined && input.runs.length > 0) {
+          const [row] = await tx
+            .select({ active: sql<number>`count(*)::int` })
+            .from(messages)
+            .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+            .where(and(eq(conversations.ownerId, authorId), eq(messages.role, "assistant"), unfinished));
+          const active = Number(row?.active ?? 0);
+          if (active + input.runs.length > input.maxActiveRuns) {
+            throw new ActiveRunLimitError(active, input.maxActiveRuns);
+          }
+        }
         const runs = input.runs.length > 0 ? await tx.insert(messages).values(input.runs).returning() : [];
         await tx
           .update(conversations)
@@ -115,10 +148,12 @@ export function messageQueries(db: Database) {
 
     /** Stores how a run ended; returns when the answer was created, or null if it is gone. */
     async finishRunById(outcome: RunOutcome): Promise<{ createdAt: Date } | null> {
-      const { id, ...fields } = outcome;
+      const { id, error, ...fields } = outcome;
+      // An upstream error message is quoted as it came; PostgreSQL refuses U+0000 in jsonb.
+      const stored = error ? { ...error, message: error.message.replaceAll("\u0000", "") } : error;
       const [row] = await db
         .update(messages)
-        .set({ ...fields, updatedAt: new Date() })
+        .set({ ...fields, error: stored, updatedAt: new Date() })
         .where(eq(messages.id, id))
         .returning({ createdAt: messages.createdAt });
       return row ?? null;

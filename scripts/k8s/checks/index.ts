@@ -7,6 +7,13 @@ import {
   migrationJobMatchesApp,
 } from "./app";
 import {
+  appTrustsOneProxy,
+  ingressLimitsRequestBodies,
+  metricsNotBehindIngress,
+  metricsOnTheirOwnPort,
+  publicUrlMatchesIngress,
+} from "./exposure";
+import {
   appDefaultModelServed,
   liteLLMConfigParses,
   liteLLMDeploymentServesConfig,
@@ -50,6 +57,11 @@ export const checks = {
   appDrainsGracefully,
   appScalesOut,
   appExposesMetrics,
+  metricsOnTheirOwnPort,
+  metricsNotBehindIngress,
+  ingressLimitsRequestBodies,
+  appTrustsOneProxy,
+  publicUrlMatchesIngress,
   migrationJobMatchesApp,
   liteLLMConfigParses,
   liteLLMRoutesToOllamaChat,
