@@ -14,7 +14,7 @@ type Props = {
 
 export function AppHeader({ modelLabel, title, actions, withSidebar = false }: Props) {
   return (
-    <header className="shrink-0 border-b border-zinc-200/80 bg-white/80 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/80">
+    <header className="relative z-20 shrink-0 border-b border-zinc-200/80 bg-white/80 backdrop-blur dark:border-zinc-800 dark:bg-zinc-950/80">
       <div className="mx-auto flex h-14 w-full max-w-5xl items-center gap-2 px-3 sm:gap-3 sm:px-4">
         <SidebarToggle />
         {/* A full load: "/" may be the very page whose URL became /c/<id>, and it must start afresh. */}

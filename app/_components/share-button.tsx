@@ -9,19 +9,28 @@ type ShareState =
   | { phase: "idle" }
   | { phase: "working" }
   | { phase: "shared"; url: string; copied: boolean }
+  | { phase: "unshared" }
   | { phase: "failed"; message: string };
 
-async function makePublic(conversationId: string): Promise<string> {
+type UpdateAnswer = { shareUrl?: string | null; error?: { message?: string } } | null;
+
+async function setVisibility(
+  conversationId: string,
+  visibility: "public" | "private",
+): Promise<UpdateAnswer> {
   const response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}`, {
     method: "PATCH",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ visibility: "public" }),
+    body: JSON.stringify({ visibility }),
   });
-  const body = (await response.json().catch(() => null)) as {
-    shareUrl?: string | null;
-    error?: { message?: string };
-  } | null;
-  if (!response.ok || !body?.shareUrl) throw new Error(body?.error?.message ?? "Sharing failed. Try again.");
+  const body = (await response.json().catch(() => null)) as UpdateAnswer;
+  if (!response.ok) throw new Error(body?.error?.message ?? "That did not work. Try again.");
+  return body;
+}
+
+async function makePublic(conversationId: string): Promise<string> {
+  const body = await setVisibility(conversationId, "public");
+  if (!body?.shareUrl) throw new Error("Sharing failed. Try again.");
   // The server cannot know the address this browser reached it by (proxies, ports): keep only the path.
   const { pathname, search } = new URL(body.shareUrl, window.location.origin);
   return new URL(pathname + search, window.location.origin).toString();
@@ -36,6 +45,17 @@ export function ShareButton({ conversationId, initialShareUrl }: Props) {
       setState({ phase: "shared", url: await makePublic(conversationId), copied: false });
     } catch (error) {
       setState({ phase: "failed", message: error instanceof Error ? error.message : "Sharing failed." });
+    }
+  };
+
+  // Everyone reading along through the link is cut off at once; sharing again makes a new link.
+  const unshare = async () => {
+    setState({ phase: "working" });
+    try {
+      await setVisibility(conversationId, "private");
+      setState({ phase: "unshared" });
+    } catch (error) {
+      setState({ phase: "failed", message: error instanceof Error ? error.message : "That did not work." });
     }
   };
 
@@ -61,7 +81,7 @@ export function ShareButton({ conversationId, initialShareUrl }: Props) {
         <Icon name="share" />
         <span className="sr-only sm:not-sr-only">Share</span>
       </button>
-      {state.phase === "shared" || state.phase === "failed" ? (
+      {state.phase === "shared" || state.phase === "unshared" || state.phase === "failed" ? (
         <div
           role="dialog"
           aria-label="Share link"
@@ -91,18 +111,34 @@ export function ShareButton({ conversationId, initialShareUrl }: Props) {
                 </button>
               </div>
             </>
+          ) : state.phase === "unshared" ? (
+            <p role="status" className="text-zinc-600 dark:text-zinc-300">
+              The link is off: nobody can read along any more. Sharing again makes a new link.
+            </p>
           ) : (
             <p role="alert" className="text-red-700 dark:text-red-300">
               {state.message}
             </p>
           )}
-          <button
-            type="button"
-            onClick={() => setState({ phase: "idle" })}
-            className="mt-2 text-xs text-zinc-500 hover:text-zinc-700 dark:hover:text-zinc-300"
-          >
-            Close
-          </button>
+          <div className="mt-2 flex gap-4">
+            {state.phase === "shared" ? (
+              <button
+                type="button"
+                data-testid="unshare-button"
+                onClick={unshare}
+                className="text-xs font-medium text-red-700 hover:text-red-600 dark:text-red-300"
+              >
+                Stop sharing
+              </button>
+            ) : null}
+            <button
+              type="button"
+              onClick={() => setState({ phase: "idle" })}
+              className="text-xs text-zinc-500 hover:text-zinc-700 dark:hover:text-zinc-300"
+            >
+              Close
+            </button>
+          </div>
         </div>
       ) : null}
     </div>
