@@ -173,7 +173,7 @@ async function main(): Promise<void> {
     nodeId: node,
     limits,
   });
-  registerRealtimeHandlers(io, { chat, logger, metrics });
+  registerRealtimeHandlers(io, { chat, logger, metrics, takeEvent: (id) => limits.takeSocketEvent(id) });
   setServices({
     env,
     logger,

@@ -19,6 +19,11 @@ export type Limits = {
   takeSession(address: string): Promise<void>;
   /** Answers one identity may have running at once; the database counts them when a message is stored. */
   maxActiveRunsPerUser: number;
+  /**
+   * One event received on this connection (RATE_LIMIT_SOCKET_EVENTS_PER_SECOND,
+   * with a burst of five seconds' worth): a connection's own budget, kept where it lives.
+   */
+  takeSocketEvent(socketId: string): Promise<void>;
 };
 
 export type LimitsEnv = Pick<
@@ -26,10 +31,12 @@ export type LimitsEnv = Pick<
   | "RATE_LIMIT_MESSAGES_PER_MINUTE"
   | "RATE_LIMIT_SESSIONS_PER_MINUTE"
   | "MAX_ACTIVE_RUNS_PER_USER"
+  | "RATE_LIMIT_SOCKET_EVENTS_PER_SECOND"
   | "REDIS_KEY_PREFIX"
 >;
 
 const WINDOW_SECONDS = 60;
+const SOCKET_BURST_SECONDS = 5;
 
 /**
  * With a Redis client (node-redis v5) the budgets live in Redis, so every
@@ -55,8 +62,14 @@ export function createLimits(input: { env: LimitsEnv; redis?: RedisClient }): Li
   };
   const messages = perMinute("messages", env.RATE_LIMIT_MESSAGES_PER_MINUTE);
   const sessions = perMinute("sessions", env.RATE_LIMIT_SESSIONS_PER_MINUTE);
+  const socketEvents = new RateLimiterMemory({
+    keyPrefix: "socket-events",
+    points: env.RATE_LIMIT_SOCKET_EVENTS_PER_SECOND * SOCKET_BURST_SECONDS,
+    duration: SOCKET_BURST_SECONDS,
+  });
   return {
     takeMessage: (userId) => take(messages, userId, "You're sending messages too fast."),
+    takeSocketEvent: (socketId) => take(socketEvents, socketId, "Too many requests on this connection."),
     takeSession: (address) => take(sessions, address, "Too many new sessions from your network."),
     maxActiveRunsPerUser: env.MAX_ACTIVE_RUNS_PER_USER,
   };

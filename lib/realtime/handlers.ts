@@ -53,9 +53,23 @@ function handle<S extends z.ZodType, R extends object>(
 
 const HANDLED = new Set(["join_conversation", "leave_conversation", "send_message", "cancel_processing"]);
 
-export function registerHandlers(socket: RealtimeSocket, deps: { chat: ChatService; logger: Logger }): void {
+export function registerHandlers(
+  socket: RealtimeSocket,
+  deps: { chat: ChatService; logger: Logger; takeEvent(socketId: string): Promise<void> },
+): void {
   const { chat, logger } = deps;
   const userId = socket.data.userId;
+
+  // A connection's events have a budget: past it a call is answered `rate_limited` and not run.
+  socket.use((packet, next) => {
+    deps.takeEvent(socket.id).then(
+      () => next(),
+      (error: unknown) => {
+        const ack = packet[packet.length - 1];
+        if (typeof ack === "function") (ack as AckFn)({ ok: false, error: toAppError(error).toJSON() });
+      },
+    );
+  });
 
   // Every call gets an answer, also one this server does not handle.
   socket.onAny((event: unknown, ...args: unknown[]) => {

@@ -52,6 +52,8 @@ export function registerRealtimeHandlers(
     chat: ChatService;
     logger: Logger;
     metrics: Pick<Metrics, "socketConnected" | "socketDisconnected">;
+    /** Counts one event received on a connection; throws `rate_limited` past its budget. */
+    takeEvent(socketId: string): Promise<void>;
   },
 ): void {
   const checkAccess = deps.chat.checkAccess.bind(deps.chat);

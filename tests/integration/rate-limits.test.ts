@@ -24,6 +24,7 @@ const MESSAGES_PER_MINUTE = 10;
 const ACTIVE_RUNS = 3;
 const SOCKETS_PER_USER = 3;
 const SOCKETS_PER_ADDRESS = 4;
+const EVENTS_PER_SECOND = 20;
 
 let gateway: FakeGateway;
 const sockets: TestSocket[] = [];
@@ -166,6 +167,7 @@ describe("limits per person on one server", () => {
           ...gatewayEnv(),
           MAX_ACTIVE_RUNS_PER_USER: String(ACTIVE_RUNS),
           MAX_SOCKETS_PER_ADDRESS: String(SOCKETS_PER_ADDRESS),
+          RATE_LIMIT_SOCKET_EVENTS_PER_SECOND: String(EVENTS_PER_SECOND),
           TRUST_PROXY: "1",
         },
       }),
@@ -280,6 +282,31 @@ describe("limits per person on one server", () => {
     const last = cookies[SOCKETS_PER_ADDRESS] ?? "";
     expect(await tryConnect(runs, last, address)).toMatchObject({ refused: "rate_limited" });
     expect(await tryConnect(runs, last, { "x-forwarded-for": "203.0.113.8" })).toHaveProperty("socket");
+  });
+
+  it("answers a flood of calls on one connection past its budget with rate_limited, without running them", async () => {
+    const flooder = await identity(runs);
+    const conversationId = await createConversation(runs, flooder.cookie);
+    const [link] = flooder.links;
+    if (!link) throw new Error("no socket");
+    const acks = await Promise.all(
+      Array.from({ length: 300 }, () => request(link.socket, "join_conversation", { conversationId })),
+    );
+    // A burst of five seconds' worth goes through; the rest is refused with the time to wait.
+    expect(acks.filter((ack) => ack.ok)).toHaveLength(EVENTS_PER_SECOND * 5);
+    const refused = acks.filter((ack) => !ack.ok);
+    expect(refused).toHaveLength(300 - EVENTS_PER_SECOND * 5);
+    for (const ack of refused) {
+      expect(ack.ok ? null : ack.error).toMatchObject({
+        code: "rate_limited",
+        retryInMs: expect.any(Number),
+      });
+    }
+    // The budget is the connection's own: another socket of the same person is not slowed down.
+    const other = connect(runs.url, flooder.cookie);
+    sockets.push(other);
+    await connected(other);
+    expect((await request(other, "join_conversation", { conversationId })).ok).toBe(true);
   });
 
   it("never runs more answers of one identity at once than allowed, and frees a place when one ends", async () => {

@@ -9,6 +9,7 @@ const env = (overrides: Partial<LimitsEnv> = {}): LimitsEnv => ({
   RATE_LIMIT_MESSAGES_PER_MINUTE: 3,
   RATE_LIMIT_SESSIONS_PER_MINUTE: 2,
   MAX_ACTIVE_RUNS_PER_USER: 6,
+  RATE_LIMIT_SOCKET_EVENTS_PER_SECOND: 2,
   REDIS_KEY_PREFIX: "test",
   ...overrides,
 });
@@ -66,6 +67,15 @@ describe("limits in memory", () => {
     expect(allowed).toBe(2);
     expect(refusals.map((refusal) => refusal.code)).toEqual(["rate_limited", "rate_limited"]);
     expect((await attempt(() => limits.takeSession("10.0.0.2"), 1)).allowed).toBe(1);
+  });
+
+  it("give each connection a burst of five seconds' worth of events", async () => {
+    const limits = createLimits({ env: env({ RATE_LIMIT_SOCKET_EVENTS_PER_SECOND: 2 }) });
+    const { allowed, refusals } = await attempt(() => limits.takeSocketEvent("socket-a"), 14);
+    expect(allowed).toBe(10);
+    for (const refusal of refusals) expect(refusal.retryInMs).toBeGreaterThan(0);
+    for (const refusal of refusals) expect(refusal.retryInMs).toBeLessThanOrEqual(5_000);
+    expect((await attempt(() => limits.takeSocketEvent("socket-b"), 10)).allowed).toBe(10);
   });
 
   it("give the budget back a minute after the first message", async () => {
