@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
-import { activeRuns } from "@/lib/chat/client-state";
+import { activeRuns } from "@/lib/client/state";
 import type { JoinConversationResult } from "@/lib/protocol";
 import { AppHeader } from "./app-header";
 import { Composer, type ComposerHandle } from "./composer";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useSyncExternalStore } from "react";
-import { type ConnectionState, getConnectionState, subscribeConnectionState } from "@/lib/realtime/client";
+import { type ConnectionState, getConnectionState, subscribeConnectionState } from "@/lib/client/socket";
 
 const labels: Record<ConnectionState, string> = {
   connecting: "Connecting…",

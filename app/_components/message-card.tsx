@@ -1,8 +1,8 @@
 "use client";
 
 import { memo, useEffect, useState } from "react";
-import { tokenRate } from "@/lib/chat/client-run";
-import { type AssistantEntry, displayStatus, type UserEntry } from "@/lib/chat/client-state";
+import { tokenRate } from "@/lib/client/run";
+import { type AssistantEntry, displayStatus, type UserEntry } from "@/lib/client/state";
 import { ErrorBanner } from "./error-banner";
 import { avatarColor, formatDuration, formatRate } from "./format";
 import { Markdown } from "./markdown";

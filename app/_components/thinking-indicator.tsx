@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { WaitingInfo } from "@/lib/chat/client-state";
+import type { WaitingInfo } from "@/lib/client/state";
 import { useNow } from "./use-now";
 
 type Props = { agentName: string; waiting: WaitingInfo | null };

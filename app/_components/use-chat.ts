@@ -1,7 +1,8 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ChatLink, type OutgoingMessage } from "@/lib/chat/chat-link";
+import { ChatLink, type OutgoingMessage } from "@/lib/client/chat-link";
+import { getSocket } from "@/lib/client/socket";
 import {
   type AssistantEntry,
   activeRuns,
@@ -10,9 +11,8 @@ import {
   initialChatState,
   promptFor,
   type UserEntry,
-} from "@/lib/chat/client-state";
+} from "@/lib/client/state";
 import type { ErrorInfo, JoinConversationPayload, JoinConversationResult } from "@/lib/protocol";
-import { getSocket } from "@/lib/realtime/client";
 import { newClientId } from "./client-id";
 import { useFrameReducer } from "./use-frame-reducer";
 

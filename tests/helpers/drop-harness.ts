@@ -1,4 +1,4 @@
-import { chatReducer } from "@/lib/chat/client-state";
+import { chatReducer } from "@/lib/client/state";
 import type { JoinConversationResult } from "@/lib/protocol";
 import { fetchConversation } from "./client";
 import { View } from "./drop-view";

@@ -1,5 +1,5 @@
 import { io } from "socket.io-client";
-import { ChatLink } from "@/lib/chat/chat-link";
+import { ChatLink } from "@/lib/client/chat-link";
 import {
   type AssistantEntry,
   type ChatAction,
@@ -7,7 +7,7 @@ import {
   chatReducer,
   initialChatState,
   isTerminal,
-} from "@/lib/chat/client-state";
+} from "@/lib/client/state";
 import type { JoinConversationResult } from "@/lib/protocol";
 import type { TestSocket } from "./client";
 

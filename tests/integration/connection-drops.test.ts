@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatLink } from "@/lib/chat/chat-link";
-import { type AssistantEntry, type ChatState, chatReducer, initialChatState } from "@/lib/chat/client-state";
+import { ChatLink } from "@/lib/client/chat-link";
+import { type AssistantEntry, type ChatState, chatReducer, initialChatState } from "@/lib/client/state";
 import { FakeGateway } from "../fixtures/fake-gateway";
 import { connected, fetchConversation, newSession } from "../helpers/client";
 import { runManyWithDrops, seededRandom, summarize } from "../helpers/drop-harness";

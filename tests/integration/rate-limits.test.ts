@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { io } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ChatLink } from "@/lib/chat/chat-link";
-import { chatReducer, initialChatState } from "@/lib/chat/client-state";
+import { ChatLink } from "@/lib/client/chat-link";
+import { chatReducer, initialChatState } from "@/lib/client/state";
 import type { Ack, SendMessageResult } from "@/lib/protocol";
 import { FakeGateway, type RecordedRequest } from "../fixtures/fake-gateway";
 import {

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { builtInAgents, Roster } from "@/lib/agents/roster";
-import { ChatLink } from "@/lib/chat/chat-link";
-import { type ChatState, chatReducer, initialChatState } from "@/lib/chat/client-state";
 import { createChatService } from "@/lib/chat/service";
 import type { ChatService } from "@/lib/chat/types";
+import { ChatLink } from "@/lib/client/chat-link";
+import { type ChatState, chatReducer, initialChatState } from "@/lib/client/state";
 import { openDatabase } from "@/lib/db/client";
 import { createStore, type Store } from "@/lib/db/queries";
 import type { AgentProcessingCompleteEvent, ConversationUnavailableEvent } from "@/lib/protocol";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ConversationSync } from "@/lib/client/conversation-sync";
 import {
   type AssistantEntry,
   activeRuns,
@@ -9,8 +10,7 @@ import {
   initialChatState,
   promptFor,
   type ServerEvent,
-} from "@/lib/chat/client-state";
-import { ConversationSync } from "@/lib/chat/conversation-sync";
+} from "@/lib/client/state";
 import type { JoinConversationResult, Message } from "@/lib/protocol";
 
 const C = "conv-1";

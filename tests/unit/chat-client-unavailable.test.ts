@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { ConversationSync } from "@/lib/client/conversation-sync";
 import {
   type ChatAction,
   type ChatState,
   chatReducer,
   initialChatState,
   type ServerEvent,
-} from "@/lib/chat/client-state";
-import { ConversationSync } from "@/lib/chat/conversation-sync";
+} from "@/lib/client/state";
 import type { JoinConversationResult, UnavailableReason } from "@/lib/protocol";
 
 const C = "conv-1";

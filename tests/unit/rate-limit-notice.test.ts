@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { refusalText } from "@/app/_components/rate-limit-notice";
-import { chatReducer, initialChatState } from "@/lib/chat/client-state";
+import { chatReducer, initialChatState } from "@/lib/client/state";
 
 describe("a send refused over a limit", () => {
   it("is taken out of the list while unsent, and only then", () => {

@@ -1,6 +1,6 @@
 import type { InProgressRun, JoinConversationResult, Message } from "../protocol";
-import { type AssistantEntry, isRetryableCode, isTerminal, newRun, type RunPhase } from "./client-run";
-import type { ChatEntry, ChatState, UserEntry } from "./client-state";
+import { type AssistantEntry, isRetryableCode, isTerminal, newRun, type RunPhase } from "./run";
+import type { ChatEntry, ChatState, UserEntry } from "./types";
 
 const nameOf = (state: ChatState, agentId: string) => state.agentNames[agentId] ?? agentId;
 

@@ -7,8 +7,8 @@ import {
   applyUpdate,
   newRun,
   type RunPhase,
-} from "./client-run";
-import type { ChatState, ServerEvent, UserEntry } from "./client-state";
+} from "./run";
+import type { ChatState, ServerEvent, UserEntry } from "./types";
 
 const nameOf = (state: ChatState, agentId: string) => state.agentNames[agentId] ?? agentId;
 

@@ -7,9 +7,9 @@ import type {
   SendMessageResult,
 } from "../protocol";
 import { serverEvents } from "../protocol/events";
-import type { ChatSocket } from "../realtime/client";
-import type { ChatAction, ServerEvent } from "./client-state";
 import { ConversationSync } from "./conversation-sync";
+import type { ChatSocket } from "./socket";
+import type { ChatAction, ServerEvent } from "./types";
 
 export type ChatLinkTiming = {
   /** Longest wait for a join's acknowledgement. */

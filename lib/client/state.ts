@@ -1,63 +1,12 @@
-import type {
-  ErrorInfo,
-  JoinConversationResult,
-  SendMessageResult,
-  ServerToClientEvents,
-  UnavailableReason,
-} from "../protocol";
-import { applyServerEvent } from "./client-events";
-import { type AssistantEntry, isTerminal, newRun, type RunPhase } from "./client-run";
-import { applySnapshot } from "./client-snapshot";
+import type { JoinConversationResult, SendMessageResult } from "../protocol";
+import { applyServerEvent } from "./events";
+import { type AssistantEntry, isTerminal, newRun, type RunPhase } from "./run";
+import { applySnapshot } from "./snapshot";
+import type { ChatAction, ChatEntry, ChatState, UserEntry } from "./types";
 
-export type { AssistantEntry, RunPhase, WaitingInfo } from "./client-run";
-export { isTerminal } from "./client-run";
-
-export type UserEntry = {
-  kind: "user";
-  /** Stable React key: the clientMessageId for messages sent from this tab, else the id. */
-  key: string;
-  /** Server id, null until the send is acknowledged. */
-  id: string | null;
-  clientMessageId: string | null;
-  text: string;
-  createdAt: string;
-  sendState: "pending" | "sent" | "failed";
-  sendError: ErrorInfo | null;
-  /** Agents this tab asked for, to resend to the same ones. */
-  agentIds: string[] | null;
-};
-
-export type ChatEntry = UserEntry | AssistantEntry;
-
-/** The browser's view of one conversation. */
-export type ChatState = {
-  conversationId: string | null;
-  entries: ChatEntry[];
-  /** Agent names by id, for answers known only by agentId (history, early events). */
-  agentNames: Record<string, string>;
-  /** Set when the server took this tab out of the conversation; from then on nothing more is applied. */
-  unavailable: UnavailableReason | null;
-};
-
-export type ServerEvent = {
-  [K in keyof ServerToClientEvents]: { name: K; payload: Parameters<ServerToClientEvents[K]>[0] };
-}[keyof ServerToClientEvents];
-
-export type ChatAction =
-  | { type: "snapshot"; snapshot: JoinConversationResult }
-  | { type: "server_event"; event: ServerEvent }
-  | {
-      type: "local_send";
-      clientMessageId: string;
-      text: string;
-      agentIds: string[] | null;
-      createdAt: string;
-    }
-  | { type: "send_acked"; clientMessageId: string; result: SendMessageResult }
-  | { type: "send_failed"; clientMessageId: string; error: ErrorInfo }
-  /** Refused before it was stored (over a limit): it goes back to the composer, not into the list. */
-  | { type: "send_withdrawn"; clientMessageId: string }
-  | { type: "send_retried"; clientMessageId: string };
+export type { AssistantEntry, RunPhase, WaitingInfo } from "./run";
+export { isTerminal } from "./run";
+export type { ChatAction, ChatEntry, ChatState, ServerEvent, UserEntry } from "./types";
 
 export function initialChatState(input: {
   agentNames: Record<string, string>;

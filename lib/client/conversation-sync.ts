@@ -1,5 +1,5 @@
 import type { JoinConversationResult } from "../protocol";
-import type { ChatAction, ServerEvent } from "./client-state";
+import type { ChatAction, ServerEvent } from "./types";
 
 /**
  * Orders a join against the live event stream. The server may deliver room
