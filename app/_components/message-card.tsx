@@ -7,6 +7,7 @@ import { ErrorBanner } from "./error-banner";
 import { avatarColor, formatDuration, formatRate } from "./format";
 import { Markdown } from "./markdown";
 import { ProgressBar } from "./progress-bar";
+import { ReasoningBlock, reasoningSteps } from "./reasoning-block";
 import { ThinkingIndicator } from "./thinking-indicator";
 import { useSettings } from "./use-settings";
 import { useTypewriter } from "./use-typewriter";
@@ -71,7 +72,10 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
   // What the reader sees: an answer still being typed out is still streaming to them.
   const status = revealing && runStatus === "complete" ? "streaming" : runStatus;
   const text = revealing ? entry.text.slice(0, shownLength) : entry.text;
-  const waitingForText = text === "" && (status === "thinking" || status === "streaming");
+  const reasoning = settings.reasoning === "hidden" ? [] : reasoningSteps(entry);
+  // Reasoning on screen already shows the model at work; the spinner is for when nothing does.
+  const waitingForText =
+    text === "" && reasoning.length === 0 && (status === "thinking" || status === "streaming");
   const finished = status === "complete" && entry.live;
   // A finished bar stays at 100 for a moment, then gives its row to the answer's statistics.
   const [barDone, setBarDone] = useState(false);
@@ -110,6 +114,16 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
             <span className="truncate text-xs text-zinc-500 dark:text-zinc-400">{entry.model}</span>
           ) : null}
         </header>
+
+        {reasoning.map((step) => (
+          <ReasoningBlock
+            key={step.index}
+            text={step.text}
+            active={step.active}
+            durationMs={step.durationMs}
+            keepOpen={settings.reasoning === "open"}
+          />
+        ))}
 
         {waitingForText ? <ThinkingIndicator agentName={entry.agentName} waiting={entry.waiting} /> : null}
 

@@ -2,7 +2,7 @@
 
 import { useId } from "react";
 import { Icon } from "./icon";
-import { TYPEWRITER_PACE, useSettings } from "./use-settings";
+import { type Settings, TYPEWRITER_PACE, useSettings } from "./use-settings";
 
 /** Display settings for this browser, in a popover: light-dismissed, closed by Esc. */
 export function SettingsMenu() {
@@ -69,10 +69,38 @@ export function SettingsMenu() {
             />
           </label>
         </fieldset>
+        <fieldset className="mt-4 border-zinc-200 border-t pt-3 dark:border-zinc-700">
+          <legend className="sr-only">Reasoning</legend>
+          <p aria-hidden className="font-semibold">
+            Reasoning
+          </p>
+          <p className="mt-0.5 text-xs text-zinc-500 dark:text-zinc-400">
+            What the model thought before answering.
+          </p>
+          <div className="mt-2 flex flex-col gap-2">
+            {reasoningChoices.map((choice) => (
+              <Choice
+                key={choice.value}
+                name={`${id}-reasoning`}
+                checked={settings.reasoning === choice.value}
+                onChange={() => update({ reasoning: choice.value })}
+                label={choice.label}
+                hint={choice.hint}
+                testId={`reasoning-${choice.value}`}
+              />
+            ))}
+          </div>
+        </fieldset>
       </div>
     </>
   );
 }
+
+const reasoningChoices: { value: Settings["reasoning"]; label: string; hint: string }[] = [
+  { value: "folded", label: "Folded", hint: "Shown while the model thinks, then folded away." },
+  { value: "open", label: "Open", hint: "Always shown in full." },
+  { value: "hidden", label: "Hidden", hint: "Never shown." },
+];
 
 type ChoiceProps = {
   name: string;

@@ -17,10 +17,16 @@ const settingsSchema = z.object({
     .min(TYPEWRITER_PACE.min)
     .max(TYPEWRITER_PACE.max)
     .catch(TYPEWRITER_PACE.default),
+  /** How an answer's reasoning shows once it is over: open, folded to its header, or not at all. */
+  reasoning: z.enum(["open", "folded", "hidden"]).catch("folded"),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
-const defaults: Settings = { streaming: "live", typewriterPace: TYPEWRITER_PACE.default };
+const defaults: Settings = {
+  streaming: "live",
+  typewriterPace: TYPEWRITER_PACE.default,
+  reasoning: "folded",
+};
 
 let cached: { raw: string | null; value: Settings } | null = null;
 const listeners = new Set<() => void>();

@@ -63,8 +63,10 @@ export class BaseAgent {
       messages: history,
       maxOutputTokens: this.profile.maxOutputTokens,
       temperature: this.profile.temperature,
+      reasoningEffort: this.profile.reasoningEffort,
       abortSignal: run.signal,
       onDelta: (delta) => run.delta(delta),
+      onReasoning: (delta) => run.reasoning(delta),
       onStatus: (report) => run.status(report),
       onAttemptFailed: (failure) => this.deps.observer.upstreamFailed(failure),
     });
@@ -73,6 +75,7 @@ export class BaseAgent {
   private async finish(run: Run, model: string, result: StreamResult): Promise<void> {
     const timing = run.timing();
     const text = run.text;
+    const streamed = run.streamedLength;
     if (result.finishReason === "cancelled" && run.abortReason === "shutdown") {
       await this.finishWithError(run, model, interruptedError);
       return;
@@ -81,6 +84,7 @@ export class BaseAgent {
     const createdAt = await this.store(run, {
       id: run.messageId,
       text,
+      parts: run.parts,
       status: cancelled ? "cancelled" : "complete",
       finishReason: result.finishReason,
       usage: result.usage,
@@ -89,7 +93,7 @@ export class BaseAgent {
     run.complete({ text, finishReason: result.finishReason, usage: result.usage });
     run.message({ text, createdAt: createdAt.toISOString() });
     if (!cancelled)
-      this.deps.history.record({ agentId: this.profile.id, length: text.length, streamMs: streamMs(timing) });
+      this.deps.history.record({ agentId: this.profile.id, length: streamed, streamMs: streamMs(timing) });
     this.report(
       reportOf(run, model, timing, {
         outcome: cancelled ? "cancelled" : "complete",
@@ -106,6 +110,7 @@ export class BaseAgent {
     await this.store(run, {
       id: run.messageId,
       text: run.text,
+      parts: run.parts,
       status,
       error: { code: error.code, message: error.message },
       ...timing,
@@ -137,7 +142,15 @@ export class BaseAgent {
 }
 
 function cancelledBeforeStart(): StreamResult {
-  return { text: "", finishReason: "cancelled", usage: {}, firstTokenMs: null, totalMs: 0, simulated: false };
+  return {
+    text: "",
+    reasoning: "",
+    finishReason: "cancelled",
+    usage: {},
+    firstTokenMs: null,
+    totalMs: 0,
+    simulated: false,
+  };
 }
 
 function toRunError(error: unknown): RunError {

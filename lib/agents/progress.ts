@@ -7,7 +7,11 @@ const DEFAULT_CHARS_PER_MS = 0.06;
 // Shorter streams say little about an agent's pace.
 const MIN_STREAM_MS_FOR_PACE = 500;
 
-/** One finished answer, as the history learns from it. */
+/**
+ * One finished answer, as the history learns from it. `length` counts every
+ * character streamed, reasoning included, so a reasoning model's long thinking
+ * phase moves the progress like its answer does.
+ */
 export type PastAnswer = { agentId: string; length: number; streamMs: number | null };
 
 /**

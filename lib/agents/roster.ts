@@ -14,6 +14,7 @@ const agentProfileSchema = z.object({
   model: z.string().trim().min(1).optional(),
   maxOutputTokens: z.number().int().positive().max(200_000).optional(),
   temperature: z.number().min(0).max(2).optional(),
+  reasoningEffort: z.enum(["low", "medium", "high"]).optional(),
 });
 
 // A bare array is accepted as shorthand for { agents: [...] }; normalising

@@ -2,6 +2,7 @@ import type { InterruptedRun, Store } from "../db/queries";
 import type { Logger } from "../logger";
 import type { Run, RunEvents } from "./run";
 import { interruptedError } from "./run-errors";
+import { partsOfText } from "./run-parts";
 
 export type JournalStore = Pick<
   Store,
@@ -24,7 +25,7 @@ export type RunJournalOptions = {
   events: Pick<RunEvents, "error">;
   /** This node's runs not yet ended. */
   activeRuns: () => Run[];
-  /** How often the partial text of streaming runs is stored. */
+  /** How often the partial text and parts of streaming runs are stored. */
   checkpointMs: number;
   /** How often every unfinished run of this node shows a sign of life, and stale runs are looked for. */
   heartbeatMs: number;
@@ -36,7 +37,7 @@ export type RunJournalOptions = {
 
 /**
  * Keeps the database's view of this node's runs close to the truth, so that a
- * crash loses at most one checkpoint interval of text and no run stays
+ * crash loses at most one checkpoint interval of text and reasoning and no run stays
  * "streaming" forever: periodic checkpoints of each run's text (off the token
  * path, one write at a time, never over a finished answer), heartbeats, and the
  * interrupted marking of runs left behind by this node's previous life or by a
@@ -103,9 +104,9 @@ export class RunJournal {
     const written = new Set<string>();
     for (const run of runs) {
       if (!run.isStarted || run.isEnded) continue;
-      const { seq, text } = run.snapshot();
+      const { seq, text, parts } = run.snapshot();
       if (seq <= (this.stored.get(run.messageId) ?? 0)) continue;
-      await this.options.store.checkpointRunById({ id: run.messageId, text, seq });
+      await this.options.store.checkpointRunById({ id: run.messageId, text, parts, seq });
       // Refused means ended (its final write won) or already newer: nothing to retry either way.
       this.stored.set(run.messageId, seq);
       written.add(run.messageId);
@@ -137,6 +138,7 @@ export class RunJournal {
         seq: (row.seq ?? 0) + 1,
         error: interruptedError,
         partialText: row.text,
+        parts: row.parts ?? partsOfText(row.text),
         ts: this.now(),
       });
     }

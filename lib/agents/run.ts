@@ -3,20 +3,24 @@ import type {
   AgentMessageEvent,
   AgentProcessingCompleteEvent,
   AgentProcessingErrorEvent,
+  AgentProcessingReasoningEvent,
   AgentProcessingStartedEvent,
   AgentProcessingStatusEvent,
   AgentProcessingUpdateEvent,
   FinishReason,
   InProgressRun,
+  MessagePart,
   RunError,
   Usage,
 } from "../protocol";
 import { type Expectation, estimateProgress } from "./progress";
+import { PartsBuilder } from "./run-parts";
 
 /** Where a run's events go: the realtime layer broadcasts them to the conversation's room. */
 export interface RunEvents {
   started(event: AgentProcessingStartedEvent): void;
   update(event: AgentProcessingUpdateEvent): void;
+  reasoning(event: AgentProcessingReasoningEvent): void;
   complete(event: AgentProcessingCompleteEvent): void;
   error(event: AgentProcessingErrorEvent): void;
   status(event: AgentProcessingStatusEvent): void;
@@ -37,10 +41,11 @@ export type RunInit = {
 };
 
 /**
- * One agent answering one message: owns the sequence numbers, the text as
- * broadcast so far (the snapshot a late joiner gets) and the abort switch.
- * Every event of the run goes out through here, so seq has no gap and the
- * broadcast deltas always add up to `text`.
+ * One agent answering one message: owns the sequence numbers, the text and
+ * parts as broadcast so far (the snapshot a late joiner gets) and the abort
+ * switch. Every event of the run goes out through here, so seq has no gap
+ * across text and reasoning, the broadcast text deltas always add up to
+ * `text`, and the broadcast deltas of every kind rebuild `parts`.
  */
 export class Run {
   readonly conversationId: string;
@@ -54,6 +59,8 @@ export class Run {
   private sentText = "";
   private pending = "";
   private pendingTokens = 0;
+  private readonly builtParts = new PartsBuilder();
+  private reasoningLength = 0;
   private deltaCount = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private progress = 0;
@@ -92,7 +99,13 @@ export class Run {
 
   /** What a client joining now needs to continue the stream without a gap. */
   snapshot(): InProgressRun {
-    return { messageId: this.messageId, agentId: this.agentId, seq: this.seq, text: this.sentText };
+    return {
+      messageId: this.messageId,
+      agentId: this.agentId,
+      seq: this.seq,
+      text: this.sentText,
+      parts: this.builtParts.snapshot(),
+    };
   }
 
   timing(): { firstTokenMs: number | null; totalMs: number } {
@@ -128,6 +141,28 @@ export class Run {
     }
   }
 
+  /**
+   * One reasoning delta, one event. Text still waiting in the coalescing
+   * window goes out first, so the events keep the order of the stream.
+   */
+  reasoning(delta: string): void {
+    if (this.ended || delta.length === 0) return;
+    this.flush();
+    const now = this.now();
+    this.firstTokenAt ??= now;
+    this.reasoningLength += delta.length;
+    this.builtParts.reasoning(delta);
+    const estimate = this.estimate(now);
+    this.events.reasoning({
+      ...this.ids(),
+      seq: ++this.seq,
+      delta,
+      progress: estimate.progress,
+      etaMs: estimate.etaMs,
+      ts: now,
+    });
+  }
+
   complete(result: { text: string; finishReason: FinishReason; usage: Usage }): void {
     this.flush();
     if (this.ended) return;
@@ -137,6 +172,7 @@ export class Run {
       seq: ++this.seq,
       text: this.sentText,
       finishReason: result.finishReason,
+      parts: this.builtParts.snapshot(),
       usage: result.usage,
       timing: this.timing(),
       ts: this.now(),
@@ -147,7 +183,14 @@ export class Run {
     this.flush();
     if (this.ended) return;
     this.ended = true;
-    this.events.error({ ...this.ids(), seq: ++this.seq, error, partialText: this.sentText, ts: this.now() });
+    this.events.error({
+      ...this.ids(),
+      seq: ++this.seq,
+      error,
+      partialText: this.sentText,
+      parts: this.builtParts.snapshot(),
+      ts: this.now(),
+    });
   }
 
   /** The final message, for clients that only follow whole messages. */
@@ -168,6 +211,16 @@ export class Run {
     return this.sentText + this.pending;
   }
 
+  /** The parts as broadcast, the text still being coalesced included; equal to what is stored. */
+  get parts(): MessagePart[] {
+    return this.builtParts.snapshot(this.pending);
+  }
+
+  /** Characters streamed so far, reasoning included: what the progress estimate counts. */
+  get streamedLength(): number {
+    return this.reasoningLength + this.text.length;
+  }
+
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -177,23 +230,30 @@ export class Run {
     this.deltaCount += this.pendingTokens;
     this.pending = "";
     this.pendingTokens = 0;
+    this.builtParts.text(delta);
     const now = this.now();
-    const estimate = estimateProgress({
-      textLength: this.sentText.length,
-      expected: this.init.expected,
-      msSinceFirstToken: now - (this.firstTokenAt ?? now),
-    });
-    this.progress = Math.max(this.progress, estimate.progress);
+    const estimate = this.estimate(now);
     this.events.update({
       ...this.ids(),
       seq: ++this.seq,
       delta,
       textLength: this.sentText.length,
       tokenCount: this.deltaCount,
-      progress: this.progress,
+      progress: estimate.progress,
       etaMs: estimate.etaMs,
       ts: now,
     });
+  }
+
+  /** Progress over reasoning and text alike, never lower than what was already sent. */
+  private estimate(now: number): { progress: number; etaMs: number } {
+    const estimate = estimateProgress({
+      textLength: this.reasoningLength + this.sentText.length,
+      expected: this.init.expected,
+      msSinceFirstToken: now - (this.firstTokenAt ?? now),
+    });
+    this.progress = Math.max(this.progress, estimate.progress);
+    return { progress: this.progress, etaMs: estimate.etaMs };
   }
 
   private ids() {

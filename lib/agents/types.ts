@@ -1,3 +1,5 @@
+import type { ReasoningEffort } from "../llm/types";
+
 /** An agent as configured in the roster (AGENTS_FILE or built in). */
 export type AgentProfile = {
   id: string;
@@ -8,6 +10,8 @@ export type AgentProfile = {
   model?: string;
   maxOutputTokens?: number;
   temperature?: number;
+  /** How hard a reasoning model should think, passed upstream; the model's default when absent. */
+  reasoningEffort?: ReasoningEffort;
 };
 
 /** What the browser may see of an agent: no prompt. */

@@ -1,5 +1,6 @@
+import { partsOfText } from "../agents/run-parts";
 import type { ConversationRow, MessageRow } from "../db/schema";
-import type { ConversationSummary, InProgressRun, Message } from "../protocol";
+import type { ConversationSummary, InProgressRun, Message, MessagePart } from "../protocol";
 
 export function toConversationSummary(row: ConversationRow): ConversationSummary {
   return {
@@ -13,17 +14,29 @@ export function toConversationSummary(row: ConversationRow): ConversationSummary
   };
 }
 
-/** A stored message as the browser sees it, with the live text of a run still streaming. */
+/**
+ * A stored message as the browser sees it, with the live text and parts of a
+ * run still streaming. Every answer has parts: one stored before parts existed
+ * gets its text as its one part.
+ */
 export function toMessage(row: MessageRow, live?: InProgressRun): Message {
+  const streaming = live !== undefined && row.status === "streaming";
+  const text = streaming ? live.text : row.text;
   return {
     id: row.id,
     role: row.role,
     agentId: row.agentId,
-    text: live && row.status === "streaming" ? live.text : row.text,
+    text,
     status: row.status,
     createdAt: row.createdAt.toISOString(),
     error: row.error ?? null,
+    ...(row.role === "assistant" && { parts: partsOfMessage(row, streaming ? live : undefined) }),
   };
+}
+
+function partsOfMessage(row: MessageRow, live: InProgressRun | undefined): MessagePart[] {
+  if (live) return live.parts;
+  return row.parts ?? partsOfText(row.text);
 }
 
 const TITLE_LENGTH = 60;

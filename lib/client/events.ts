@@ -1,13 +1,14 @@
+import { partsOfText } from "./parts";
 import {
   type AssistantEntry,
   applyComplete,
   applyError,
   applyStarted,
   applyStatus,
-  applyUpdate,
   newRun,
   type RunPhase,
 } from "./run";
+import { applyReasoning, applyUpdate } from "./sequence";
 import type { ChatState, ServerEvent, UserEntry } from "./types";
 
 const nameOf = (state: ChatState, agentId: string) => state.agentNames[agentId] ?? agentId;
@@ -40,6 +41,8 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
     }
     case "agent_processing_update":
       return updateRun(state, event.payload, "thinking", (run) => applyUpdate(run, event.payload));
+    case "agent_processing_reasoning":
+      return updateRun(state, event.payload, "thinking", (run) => applyReasoning(run, event.payload));
     case "agent_processing_complete":
       return updateRun(state, event.payload, "thinking", (run) => applyComplete(run, event.payload));
     case "agent_processing_error":
@@ -52,7 +55,14 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
         agentId: message.agentId,
         agentName: nameOf(state, message.agentId),
       });
-      const done: AssistantEntry = { ...run, phase: "complete", text: message.text, seq: null, progress: 1 };
+      const done: AssistantEntry = {
+        ...run,
+        phase: "complete",
+        text: message.text,
+        parts: partsOfText(message.text),
+        seq: null,
+        progress: 1,
+      };
       return { ...state, entries: [...state.entries, done] };
     }
     case "conversation_unavailable":

@@ -1,13 +1,16 @@
 import type {
   AgentProcessingCompleteEvent,
   AgentProcessingErrorEvent,
+  AgentProcessingReasoningEvent,
   AgentProcessingStartedEvent,
   AgentProcessingStatusEvent,
   AgentProcessingUpdateEvent,
   ErrorInfo,
   FinishReason,
+  MessagePart,
   RunStatus,
 } from "../protocol";
+import { closeOpen, keepTimings, type PartTimings } from "./parts";
 
 /** Where an assistant answer stands, as this browser has seen it. */
 export type RunPhase =
@@ -18,6 +21,11 @@ export type RunPhase =
   | "cancelled"
   | "error"
   | "interrupted";
+
+/** A streamed event that takes its place by seq. */
+export type Sequenced =
+  | { kind: "text"; event: AgentProcessingUpdateEvent }
+  | { kind: "reasoning"; event: AgentProcessingReasoningEvent };
 
 export type WaitingInfo = { status: RunStatus; detail: string; retryInMs: number | null; at: number };
 
@@ -30,15 +38,20 @@ export type AssistantEntry = {
   agentName: string;
   model: string | null;
   phase: RunPhase;
+  /** The answer only: never reasoning. */
   text: string;
+  /** Reasoning, tool calls and text in order of appearance; `text` is the text parts joined. */
+  parts: MessagePart[];
+  /** When each reasoning part began and ended, for those this tab saw stream. */
+  partTimes: PartTimings;
   /**
-   * Highest seq whose delta is in `text`; null when the base is unknown (a run
+   * Highest seq whose delta is in `text` and `parts`; null when the base is unknown (a run
    * that was streaming with no in-progress snapshot), until an update's
    * textLength proves where it fits.
    */
   seq: number | null;
-  /** Updates that arrived ahead of a gap, applied once the gap fills. */
-  pending: Record<number, AgentProcessingUpdateEvent>;
+  /** Updates and reasoning that arrived ahead of a gap, applied once the gap fills. */
+  pending: Record<number, Sequenced>;
   /** 0..1, never decreasing. */
   progress: number;
   etaMs: number | null;
@@ -77,6 +90,8 @@ export function newRun(init: {
     model: null,
     phase: init.phase ?? "queued",
     text: "",
+    parts: [],
+    partTimes: {},
     seq: 0,
     pending: {},
     progress: 0,
@@ -120,22 +135,6 @@ export function applyStatus(run: AssistantEntry, event: AgentProcessingStatusEve
   };
 }
 
-function applyOne(run: AssistantEntry, event: AgentProcessingUpdateEvent): AssistantEntry {
-  return {
-    ...run,
-    phase: "streaming",
-    text: run.text + event.delta,
-    seq: event.seq,
-    progress: Math.max(run.progress, event.progress),
-    etaMs: event.etaMs,
-    tokenCount: Math.max(run.tokenCount, event.tokenCount),
-    firstTokenAt: run.firstTokenAt ?? event.ts,
-    lastTokenAt: event.ts,
-    startedAt: run.startedAt ?? event.ts,
-    waiting: null,
-  };
-}
-
 // Shorter spans give a jumpy figure.
 const MIN_PACE_SPAN_MS = 500;
 
@@ -147,34 +146,6 @@ export function tokenRate(run: AssistantEntry): number | null {
   return (run.tokenCount * 1000) / (end - run.firstTokenAt);
 }
 
-/** Applies updates strictly in seq order, exactly once: early ones wait, repeats are dropped. */
-export function applyUpdate(run: AssistantEntry, event: AgentProcessingUpdateEvent): AssistantEntry {
-  if (isTerminal(run.phase)) return run;
-  let next: AssistantEntry = { ...run, live: true };
-  if (next.seq === null) {
-    // The text we hold came from storage without a seq; this update fits only
-    // if it continues exactly where that text ends.
-    if (event.textLength !== next.text.length + event.delta.length) {
-      return { ...next, progress: Math.max(next.progress, event.progress), etaMs: event.etaMs };
-    }
-    next = { ...next, seq: event.seq - 1 };
-  }
-  const applied = next.seq ?? 0;
-  if (event.seq <= applied || next.pending[event.seq]) return run;
-  if (event.seq > applied + 1) return { ...next, pending: { ...next.pending, [event.seq]: event } };
-
-  next = applyOne(next, event);
-  let pending = next.pending;
-  let following = pending[(next.seq ?? 0) + 1];
-  while (following) {
-    next = applyOne(next, following);
-    following = pending[(next.seq ?? 0) + 1];
-  }
-  const seq = next.seq ?? 0;
-  pending = Object.fromEntries(Object.entries(pending).filter(([key]) => Number(key) > seq));
-  return { ...next, pending };
-}
-
 /** The final text is authoritative: it replaces whatever the deltas built. */
 export function applyComplete(run: AssistantEntry, event: AgentProcessingCompleteEvent): AssistantEntry {
   if (isTerminal(run.phase)) return run;
@@ -183,6 +154,8 @@ export function applyComplete(run: AssistantEntry, event: AgentProcessingComplet
     ...run,
     phase: cancelled ? "cancelled" : "complete",
     text: event.text,
+    parts: event.parts,
+    partTimes: closeOpen(keepTimings(run.partTimes, event.parts), event.ts),
     seq: event.seq,
     pending: {},
     progress: cancelled ? run.progress : 1,
@@ -215,6 +188,8 @@ export function applyError(run: AssistantEntry, event: AgentProcessingErrorEvent
     // The server stopped under this run: shown as the stored history will show it.
     phase: event.error.code === "interrupted" ? "interrupted" : "error",
     text: event.partialText.length >= run.text.length ? event.partialText : run.text,
+    parts: event.parts,
+    partTimes: closeOpen(keepTimings(run.partTimes, event.parts), event.ts),
     seq: event.seq,
     pending: {},
     etaMs: null,

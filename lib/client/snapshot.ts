@@ -1,4 +1,5 @@
 import type { InProgressRun, JoinConversationResult, Message } from "../protocol";
+import { keepTimings, partsOfText } from "./parts";
 import { type AssistantEntry, isRetryableCode, isTerminal, newRun, type RunPhase } from "./run";
 import type { ChatEntry, ChatState, UserEntry } from "./types";
 
@@ -18,14 +19,23 @@ function runFromStored(state: ChatState, message: Message, live: InProgressRun |
   const phase = phaseByStatus[message.status];
   if (!isTerminal(phase)) {
     const text = live?.text ?? message.text;
+    const parts = live?.parts ?? message.parts ?? partsOfText(text);
     // Without an in-progress entry we cannot know which seq the stored text reaches.
-    const seq = live ? live.seq : phase === "queued" && text === "" ? 0 : null;
-    return { ...run, phase: text ? "streaming" : phase === "queued" ? "queued" : "thinking", text, seq };
+    const seq = live ? live.seq : phase === "queued" && text === "" && parts.length === 0 ? 0 : null;
+    const begun = parts.length > 0 || text !== "";
+    return {
+      ...run,
+      phase: begun ? "streaming" : phase === "queued" ? "queued" : "thinking",
+      text,
+      parts,
+      seq,
+    };
   }
   return {
     ...run,
     phase,
     text: message.text,
+    parts: message.parts ?? partsOfText(message.text),
     seq: null,
     progress: phase === "complete" ? 1 : 0,
     error: message.error ?? null,
@@ -37,7 +47,13 @@ function runFromStored(state: ChatState, message: Message, live: InProgressRun |
 /** Keeps whichever of the local and the snapshot view of a run is further along. */
 function newerRun(local: AssistantEntry | undefined, fromSnapshot: AssistantEntry): AssistantEntry {
   if (!local) return fromSnapshot;
-  const merged = { ...fromSnapshot, agentName: local.agentName, model: local.model, replyTo: local.replyTo };
+  const merged = {
+    ...fromSnapshot,
+    agentName: local.agentName,
+    model: local.model,
+    replyTo: local.replyTo,
+    partTimes: keepTimings(local.partTimes, fromSnapshot.parts),
+  };
   if (isTerminal(local.phase)) return local;
   if (isTerminal(fromSnapshot.phase)) return { ...local, ...merged, live: local.live };
   if ((local.seq ?? -1) >= (fromSnapshot.seq ?? -1) && local.text.length >= fromSnapshot.text.length)

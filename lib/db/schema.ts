@@ -3,6 +3,7 @@ import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex
 import type {
   ErrorInfo,
   FinishReason,
+  MessagePart,
   MessageRole,
   MessageStatus,
   Usage,
@@ -58,6 +59,11 @@ export const messages = pgTable(
     finishReason: text("finish_reason").$type<FinishReason>(),
     error: jsonb("error").$type<ErrorInfo>(),
     usage: jsonb("usage").$type<Usage>(),
+    /**
+     * An answer's reasoning and text in order of appearance, as streamed; null
+     * on user messages and on answers stored before parts existed.
+     */
+    parts: jsonb("parts").$type<MessagePart[]>(),
     /**
      * For an answer: the seq of the last update whose text is stored. Checkpoints
      * only move it forward, so a late one never replaces newer text.

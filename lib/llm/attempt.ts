@@ -13,7 +13,9 @@ import type { StreamRequest } from "./types";
 /** Mutable progress of one run, shared by its attempts. */
 export type RunState = {
   text: string;
+  reasoning: string;
   startedAt: number;
+  /** The first text or reasoning delta: after it, nothing may be retried. */
   firstDeltaAt: number | null;
 };
 
@@ -49,7 +51,7 @@ type Observed = {
   error?: unknown;
   finish?: { reason: string; usage: LanguageModelUsage };
   aborted: boolean;
-  /** Thrown by the caller's onDelta: a bug on their side, rethrown as is. */
+  /** Thrown by the caller's onDelta or onReasoning: a bug on their side, rethrown as is. */
   callbackError?: { error: unknown };
 };
 
@@ -89,6 +91,8 @@ function startStream(input: AttemptInput, signal: AbortSignal) {
     messages: request.messages.map((turn) => ({ role: turn.role, content: turn.content })),
     maxOutputTokens: request.maxOutputTokens,
     temperature: request.temperature,
+    // OpenAI-compatible providers send this as `reasoning_effort`.
+    reasoning: request.reasoningEffort,
     maxRetries: 0,
     abortSignal: signal,
     experimental_transform: input.simulated
@@ -112,10 +116,10 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   const observed: Observed = { aborted: false };
   try {
     await consume(startStream(input, upstream.signal).stream, upstream.signal, (part) => {
-      if (part.type === "text-delta") {
+      if (part.type === "text-delta" || part.type === "reasoning-delta") {
         if (part.text === "" || upstream.signal.aborted) return;
         try {
-          deliver(withoutNul(part.text), input);
+          deliver(part.type === "text-delta" ? "text" : "reasoning", withoutNul(part.text), input);
         } catch (error) {
           observed.callbackError = { error };
           upstream.abort(error);
@@ -144,11 +148,17 @@ function withoutNul(text: string): string {
   return text.includes("\u0000") ? text.replaceAll("\u0000", "") : text;
 }
 
-function deliver(text: string, input: AttemptInput): void {
-  if (text === "") return;
-  input.state.firstDeltaAt ??= performance.now();
-  input.state.text += text;
-  input.request.onDelta(text);
+function deliver(kind: "text" | "reasoning", delta: string, input: AttemptInput): void {
+  if (delta === "") return;
+  const { state, request } = input;
+  state.firstDeltaAt ??= performance.now();
+  if (kind === "text") {
+    state.text += delta;
+    request.onDelta(delta);
+  } else {
+    state.reasoning += delta;
+    request.onReasoning?.(delta);
+  }
 }
 
 function outcomeOf(

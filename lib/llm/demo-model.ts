@@ -8,7 +8,7 @@ import type {
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
 import { simulateReadableStream } from "ai";
-import { composeDemoAnswer, splitIntoWords } from "./demo-text";
+import { composeDemoAnswer, composeDemoReasoning, splitIntoWords } from "./demo-text";
 import { streamAnswer } from "./stream";
 import type { LlmClient, UpstreamHealth } from "./types";
 
@@ -18,7 +18,7 @@ export const DEMO_LABEL = "Demo model (offline)";
 export type DemoPace = {
   /** Pause before the first word, like a model reading the prompt. */
   initialDelayMs: number;
-  /** Pause between words. */
+  /** Pause between words, of the reasoning and of the answer. */
   wordDelayMs: number;
 };
 
@@ -46,12 +46,43 @@ function promptWords(prompt: LanguageModelV4Prompt): number {
   return text.split(/\s+/).filter(Boolean).length;
 }
 
-function usageFor(prompt: LanguageModelV4Prompt, words: number): LanguageModelV4Usage {
+function usageFor(
+  prompt: LanguageModelV4Prompt,
+  words: number,
+  reasoningWords: number,
+): LanguageModelV4Usage {
   const input = promptWords(prompt);
   return {
     inputTokens: { total: input, noCache: input, cacheRead: undefined, cacheWrite: undefined },
-    outputTokens: { total: words, text: words, reasoning: undefined },
+    outputTokens: { total: words + reasoningWords, text: words, reasoning: reasoningWords },
   };
+}
+
+/** The reasoning and the answer the demo gives to a prompt. */
+function scriptFor(prompt: LanguageModelV4Prompt) {
+  const question = lastUserText(prompt);
+  return { reasoning: composeDemoReasoning(question), text: composeDemoAnswer(question) };
+}
+
+function streamPartsFor(prompt: LanguageModelV4Prompt): LanguageModelV4StreamPart[] {
+  const script = scriptFor(prompt);
+  const thoughts = splitIntoWords(script.reasoning);
+  const words = splitIntoWords(script.text);
+  return [
+    { type: "stream-start", warnings: [] },
+    { type: "response-metadata", modelId: DEMO_MODEL_ID, timestamp: new Date() },
+    { type: "reasoning-start", id: "r0" },
+    ...thoughts.map((delta): LanguageModelV4StreamPart => ({ type: "reasoning-delta", id: "r0", delta })),
+    { type: "reasoning-end", id: "r0" },
+    { type: "text-start", id: "0" },
+    ...words.map((delta): LanguageModelV4StreamPart => ({ type: "text-delta", id: "0", delta })),
+    { type: "text-end", id: "0" },
+    {
+      type: "finish",
+      finishReason: { unified: "stop", raw: "stop" },
+      usage: usageFor(prompt, words.length, thoughts.length),
+    },
+  ];
 }
 
 /** An in-process AI SDK language model that answers from a script, without any network. */
@@ -64,31 +95,22 @@ export class DemoLanguageModel implements LanguageModelV4 {
   constructor(private readonly pace: DemoPace = REALISTIC_PACE) {}
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
-    const text = composeDemoAnswer(lastUserText(options.prompt));
+    const { reasoning, text } = scriptFor(options.prompt);
     return {
-      content: [{ type: "text", text }],
+      content: [
+        { type: "reasoning", text: reasoning },
+        { type: "text", text },
+      ],
       finishReason: { unified: "stop", raw: "stop" },
-      usage: usageFor(options.prompt, splitIntoWords(text).length),
+      usage: usageFor(options.prompt, splitIntoWords(text).length, splitIntoWords(reasoning).length),
       warnings: [],
     };
   }
 
+  /** Reasons for a moment (about 50 words), then answers, one word per part at the set pace. */
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
-    const words = splitIntoWords(composeDemoAnswer(lastUserText(options.prompt)));
-    const chunks: LanguageModelV4StreamPart[] = [
-      { type: "stream-start", warnings: [] },
-      { type: "response-metadata", modelId: DEMO_MODEL_ID, timestamp: new Date() },
-      { type: "text-start", id: "0" },
-      ...words.map((delta): LanguageModelV4StreamPart => ({ type: "text-delta", id: "0", delta })),
-      { type: "text-end", id: "0" },
-      {
-        type: "finish",
-        finishReason: { unified: "stop", raw: "stop" },
-        usage: usageFor(options.prompt, words.length),
-      },
-    ];
     const source = simulateReadableStream({
-      chunks,
+      chunks: streamPartsFor(options.prompt),
       initialDelayInMs: this.pace.initialDelayMs,
       chunkDelayInMs: this.pace.wordDelayMs,
     });

@@ -21,6 +21,21 @@ export function quoteOf(message: string): string {
 }
 
 /**
+ * What the demo model "thinks" before it answers: honest that it is a script,
+ * long enough (about 50 words) to be seen streaming for a moment.
+ */
+export function composeDemoReasoning(lastUserMessage: string): string {
+  return [
+    `The user wrote "${quoteOf(lastUserMessage)}".`,
+    "I am the offline demo, so I cannot really think about it:",
+    "this paragraph is scripted to show where a reasoning model's thinking appears while it streams,",
+    "before the answer starts.",
+    "A real model connected through LLM_BASE_URL would weigh the question here.",
+    "I will explain what this demo shows instead.",
+  ].join(" ");
+}
+
+/**
  * The demo model's answer: deterministic for a given message, a few paragraphs of
  * Markdown with a quote, a list and a code block so rendering can be seen.
  */

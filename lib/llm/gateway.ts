@@ -1,5 +1,6 @@
-import { createOpenAI } from "@ai-sdk/openai";
-import { simulateStreamingMiddleware, wrapLanguageModel } from "ai";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import type { LanguageModelV4 } from "@ai-sdk/provider";
+import { extractReasoningMiddleware, simulateStreamingMiddleware, wrapLanguageModel } from "ai";
 import { lastKnownHealth } from "./health";
 import { cachedModelList, fetchModelList } from "./model-list";
 import { type StreamEngineConfig, type StreamingMode, streamAnswer, withMessage } from "./stream";
@@ -94,14 +95,28 @@ function withoutKey(error: unknown, apiKey: string | undefined): unknown {
   return withMessage(error, error.message.replaceAll(apiKey, "[redacted]"));
 }
 
+/**
+ * Older reasoning models write `<think>…</think>` into the content: it becomes
+ * reasoning and never reaches the answer. Simulation goes outermost so the
+ * generated answer is split into reasoning and text before it is streamed.
+ */
+function languageModel(model: LanguageModelV4, mode: "stream" | "generate"): LanguageModelV4 {
+  const middleware =
+    mode === "stream"
+      ? [extractReasoningMiddleware({ tagName: "think" })]
+      : [simulateStreamingMiddleware(), extractReasoningMiddleware({ tagName: "think" })];
+  return wrapLanguageModel({ model, middleware });
+}
+
 /** An LlmClient for any OpenAI-compatible chat-completions endpoint (LiteLLM, Ollama's /v1, vLLM…). */
 export function createGatewayClient(options: GatewayClientOptions): LlmClient {
   const upstream = options.kind === "ollama" ? "Ollama" : "the gateway";
   const baseFetch = options.fetch ?? globalThis.fetch;
-  const provider = createOpenAI({
+  const provider = createOpenAICompatible({
+    name: "gateway",
     baseURL: options.baseURL,
-    // The provider requires a key; the fetch wrapper drops the header when there is none.
-    apiKey: options.apiKey ?? "unused",
+    apiKey: options.apiKey,
+    includeUsage: true,
     fetch: createUpstreamFetch({ baseFetch, hasApiKey: Boolean(options.apiKey) }),
   });
   const models = createModels(options, upstream, baseFetch);
@@ -116,10 +131,7 @@ export function createGatewayClient(options: GatewayClientOptions): LlmClient {
     simulatedWordDelayMs: options.simulatedWordDelayMs ?? 10,
     waitingNoticeMs: options.waitingNoticeMs ?? 5_000,
     upstream,
-    languageModel: (modelId, mode) =>
-      mode === "stream"
-        ? provider.chat(modelId)
-        : wrapLanguageModel({ model: provider.chat(modelId), middleware: simulateStreamingMiddleware() }),
+    languageModel: (modelId, mode) => languageModel(provider.chatModel(modelId), mode),
     nonStreamingModels: new Set<string>(),
     describeMissingModel: models.describeMissing,
   };

@@ -34,8 +34,9 @@ type Run = { request: StreamRequest; config: StreamEngineConfig; state: RunState
 
 /**
  * Streams one answer with retries, timeouts, simulated streaming and the `auto`
- * fallback. Retries happen only while nothing has reached onDelta, so text is never
- * duplicated. Resolves with `cancelled` on the caller's abort; rejects with LlmError.
+ * fallback. Retries happen only while nothing has reached onDelta or onReasoning,
+ * so nothing is ever delivered twice. Resolves with `cancelled` on the caller's
+ * abort; rejects with LlmError.
  */
 export async function streamAnswer(
   request: StreamRequest,
@@ -44,7 +45,7 @@ export async function streamAnswer(
   const run: Run = {
     request,
     config,
-    state: { text: "", startedAt: performance.now(), firstDeltaAt: null },
+    state: { text: "", reasoning: "", startedAt: performance.now(), firstDeltaAt: null },
     simulated: config.streaming === "false" || config.nonStreamingModels.has(request.modelId),
   };
   if (run.simulated) reportSimulation(request);
@@ -86,6 +87,7 @@ function finish(run: Run, finishReason: StreamResult["finishReason"], usage: Usa
   const { state } = run;
   return {
     text: state.text,
+    reasoning: state.reasoning,
     finishReason,
     usage,
     firstTokenMs: state.firstDeltaAt === null ? null : Math.round(state.firstDeltaAt - state.startedAt),
@@ -120,7 +122,7 @@ function shouldFallBackToSimulation(run: Run, outcome: AttemptOutcome): boolean 
     outcome.kind === "failed" &&
     run.config.streaming === "auto" &&
     !run.simulated &&
-    run.state.text === "" &&
+    run.state.firstDeltaAt === null &&
     isNotStreamingFailure(outcome.error)
   );
 }
@@ -155,7 +157,7 @@ function timeoutError(run: Run, which: "first_token" | "stalled"): LlmError {
 
 function retryWait(run: Run, failure: ClassifiedFailure, retries: number): number | undefined {
   const { config, state } = run;
-  if (!failure.autoRetry || state.text !== "" || retries >= config.maxRetries) return undefined;
+  if (!failure.autoRetry || state.firstDeltaAt !== null || retries >= config.maxRetries) return undefined;
   if (failure.retryAfterMs !== undefined) {
     return failure.retryAfterMs > config.maxRetryAfterMs ? undefined : failure.retryAfterMs;
   }
@@ -188,7 +190,7 @@ function describeTransient(failure: ClassifiedFailure, upstream: string): string
 
 function finalError(run: Run, failure: ClassifiedFailure, retries: number): LlmError {
   const { error, retryAfterMs } = failure;
-  if (run.state.text !== "") return error;
+  if (run.state.firstDeltaAt !== null) return error;
   if (retryAfterMs !== undefined && retryAfterMs > run.config.maxRetryAfterMs) {
     return withMessage(error, `${error.message} (it asks to wait ${formatSeconds(retryAfterMs)})`);
   }

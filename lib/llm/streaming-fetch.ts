@@ -1,6 +1,6 @@
 /**
  * Thrown when a request that asked for `stream: true` got a whole JSON answer back.
- * The OpenAI provider would otherwise parse that body as an empty event stream and
+ * The provider would otherwise parse that body as an empty event stream and
  * report an empty answer that merely looks "interrupted".
  */
 export class NotStreamingError extends Error {
@@ -24,7 +24,7 @@ function asksForStream(body: unknown): boolean {
 /**
  * Wraps fetch so that streaming requests fail with a NotStreamingError when the
  * upstream does not stream, and so that no Authorization header is sent when there
- * is no key (the OpenAI provider insists on one).
+ * is no key.
  */
 export function createUpstreamFetch(options: { baseFetch?: typeof fetch; hasApiKey: boolean }): typeof fetch {
   const baseFetch = options.baseFetch ?? globalThis.fetch;

@@ -13,16 +13,26 @@ export type StatusReport = {
   retryInMs?: number;
 };
 
+export type ReasoningEffort = "low" | "medium" | "high";
+
 export type StreamRequest = {
   modelId: string;
   system: string;
   messages: ChatTurn[];
   maxOutputTokens?: number;
   temperature?: number;
+  /** Sent upstream as `reasoning_effort` (LiteLLM, Ollama's /v1); absent: the model's default. */
+  reasoningEffort?: ReasoningEffort;
   /** Aborting ends the run at once and closes the upstream request. */
   abortSignal: AbortSignal;
   /** Called once per upstream text delta, in order, never with an empty string. */
   onDelta: (delta: string) => void;
+  /**
+   * Called once per reasoning delta (`reasoning_content` / `reasoning` fields,
+   * or `<think>` in the content), in order with onDelta, never with an empty
+   * string. Reasoning never reaches onDelta.
+   */
+  onReasoning?: (delta: string) => void;
   /** What the run is waiting on: rate limits, retries, simulated streaming. */
   onStatus?: (report: StatusReport) => void;
   /** Told of every failed upstream attempt, the retried ones included. */
@@ -32,9 +42,12 @@ export type StreamRequest = {
 export type StreamResult = {
   /** Exactly the concatenation of every delta passed to onDelta. */
   text: string;
+  /** Exactly the concatenation of every delta passed to onReasoning. */
+  reasoning: string;
   /** `cancelled` when the caller's abortSignal ended the run. */
   finishReason: FinishReason;
   usage: Usage;
+  /** Until the first text or reasoning delta. */
   firstTokenMs: number | null;
   totalMs: number;
   /** True when the answer came whole and was streamed by simulation. */

@@ -4,6 +4,7 @@ import {
   type conversationSchema,
   finishReasonSchema,
   idSchema,
+  messagePartSchema,
   messageSchema,
   messageTextSchema,
   runErrorSchema,
@@ -42,6 +43,8 @@ export const inProgressRunSchema = z.object({
   agentId: z.string(),
   seq: z.number().int().nonnegative(),
   text: z.string(),
+  /** Everything streamed so far, in order, up to `seq`. */
+  parts: z.array(messagePartSchema),
 });
 export type InProgressRun = z.infer<typeof inProgressRunSchema>;
 
@@ -98,6 +101,7 @@ export const agentProcessingCompleteSchema = z.object({
   seq: z.number().int().positive(),
   text: z.string(),
   finishReason: finishReasonSchema,
+  parts: z.array(messagePartSchema),
   usage: usageSchema,
   timing: z.object({ firstTokenMs: z.number().nullable(), totalMs: z.number() }),
   ts: z.number(),
@@ -111,9 +115,24 @@ export const agentProcessingErrorSchema = z.object({
   seq: z.number().int().positive(),
   error: runErrorSchema,
   partialText: z.string(),
+  parts: z.array(messagePartSchema),
   ts: z.number(),
 });
 export type AgentProcessingErrorEvent = z.infer<typeof agentProcessingErrorSchema>;
+
+/** A piece of the model's reasoning, as it streams; never part of the answer text. */
+export const agentProcessingReasoningSchema = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  agentId: z.string(),
+  seq: z.number().int().positive(),
+  delta: z.string(),
+  /** As on updates: reasoning counts towards the answer's expected length, so the bar moves while the model thinks. */
+  progress: z.number().min(0).lt(1).optional(),
+  etaMs: z.number().nonnegative().optional(),
+  ts: z.number(),
+});
+export type AgentProcessingReasoningEvent = z.infer<typeof agentProcessingReasoningSchema>;
 
 export const runStatusSchema = z.enum([
   "queued",
@@ -176,6 +195,7 @@ export interface ServerToClientEvents {
   agent_processing_complete: (event: AgentProcessingCompleteEvent) => void;
   agent_processing_error: (event: AgentProcessingErrorEvent) => void;
   agent_processing_status: (event: AgentProcessingStatusEvent) => void;
+  agent_processing_reasoning: (event: AgentProcessingReasoningEvent) => void;
   agent_message: (event: AgentMessageEvent) => void;
   conversation_unavailable: (event: ConversationUnavailableEvent) => void;
 }
@@ -201,6 +221,7 @@ export const serverEvents = [
   "agent_processing_complete",
   "agent_processing_error",
   "agent_processing_status",
+  "agent_processing_reasoning",
   "agent_message",
   "conversation_unavailable",
 ] as const satisfies readonly (keyof ServerToClientEvents)[];
@@ -213,6 +234,7 @@ export const serverEventSchemas = {
   agent_processing_complete: agentProcessingCompleteSchema,
   agent_processing_error: agentProcessingErrorSchema,
   agent_processing_status: agentProcessingStatusSchema,
+  agent_processing_reasoning: agentProcessingReasoningSchema,
   agent_message: agentMessageSchema,
   conversation_unavailable: conversationUnavailableSchema,
 } as const satisfies Record<(typeof serverEvents)[number], z.ZodType>;

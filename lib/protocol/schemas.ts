@@ -54,6 +54,31 @@ export type ErrorInfo = z.infer<typeof errorInfoSchema>;
 export const runErrorSchema = errorInfoSchema.extend({ retryable: z.boolean() });
 export type RunError = z.infer<typeof runErrorSchema>;
 
+export const toolStateSchema = z.enum([
+  "input-streaming",
+  "input-available",
+  "approval-requested",
+  "output-available",
+  "output-error",
+]);
+export type ToolState = z.infer<typeof toolStateSchema>;
+
+/** One piece of an assistant message, in order of appearance. */
+export const messagePartSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("reasoning"), text: z.string() }),
+  z.object({
+    type: z.literal("tool"),
+    toolCallId: z.string(),
+    toolName: z.string(),
+    state: toolStateSchema,
+    input: z.unknown(),
+    output: z.unknown().optional(),
+    errorText: z.string().optional(),
+  }),
+  z.object({ type: z.literal("text"), text: z.string() }),
+]);
+export type MessagePart = z.infer<typeof messagePartSchema>;
+
 export const messageSchema = z.object({
   id: z.string(),
   role: messageRoleSchema,
@@ -62,6 +87,8 @@ export const messageSchema = z.object({
   status: messageStatusSchema,
   createdAt: z.string(),
   error: errorInfoSchema.nullable().optional(),
+  /** An assistant message's reasoning, tool calls and text, in order; absent on user messages. */
+  parts: z.array(messagePartSchema).optional(),
 });
 /** A stored message as the browser sees it. */
 export type Message = z.infer<typeof messageSchema>;

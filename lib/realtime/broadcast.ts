@@ -3,6 +3,7 @@ import {
   type AgentMessageEvent,
   type AgentProcessingCompleteEvent,
   type AgentProcessingErrorEvent,
+  type AgentProcessingReasoningEvent,
   type AgentProcessingStartedEvent,
   type AgentProcessingStatusEvent,
   type AgentProcessingUpdateEvent,
@@ -28,6 +29,13 @@ export function broadcastAgentProcessingStarted(
 
 export function broadcastAgentProcessingUpdate(io: RealtimeServer, event: AgentProcessingUpdateEvent): void {
   room(io, event.conversationId).emit("agent_processing_update", event);
+}
+
+export function broadcastAgentProcessingReasoning(
+  io: RealtimeServer,
+  event: AgentProcessingReasoningEvent,
+): void {
+  room(io, event.conversationId).emit("agent_processing_reasoning", event);
 }
 
 export function broadcastAgentProcessingComplete(
@@ -70,6 +78,7 @@ export function createRunBroadcaster(io: RealtimeServer): RunEvents {
   return {
     started: (event) => broadcastAgentProcessingStarted(io, event),
     update: (event) => broadcastAgentProcessingUpdate(io, event),
+    reasoning: (event) => broadcastAgentProcessingReasoning(io, event),
     complete: (event) => broadcastAgentProcessingComplete(io, event),
     error: (event) => broadcastAgentProcessingError(io, event),
     status: (event) => broadcastAgentProcessingStatus(io, event),

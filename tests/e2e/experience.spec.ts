@@ -1,6 +1,7 @@
 import { HOSTILE_ANSWER } from "../fixtures/hostile-answer";
 import { MARKDOWN_ANSWER, toDeltas } from "../fixtures/markdown-answer";
 import { expect, test } from "./fixtures";
+import { watchHostileEffects } from "./pages/hostile-effects";
 import { Sidebar } from "./pages/sidebar";
 
 const words = (count: number) => Array.from({ length: count }, (_, i) => (i === 0 ? "Word0" : ` word${i}`));
@@ -146,15 +147,7 @@ test("a hostile answer runs no script, loads no frame or image and links nowhere
   gateway,
   page,
 }, testInfo) => {
-  const fetched: string[] = [];
-  page.on("request", (request) => {
-    if (request.url().includes("/pwned/")) fetched.push(request.url());
-  });
-  const dialogs: string[] = [];
-  page.on("dialog", async (dialog) => {
-    dialogs.push(dialog.message());
-    await dialog.dismiss();
-  });
+  const effects = watchHostileEffects(page);
   gateway.setDefault({ tokens: toDeltas(HOSTILE_ANSWER, 9), tokenDelayMs: 5 });
   await chat.openNewChat();
   await chat.send("Summarise this page.");
@@ -170,12 +163,7 @@ test("a hostile answer runs no script, loads no frame or image and links nowhere
   // Try the bait: hover everything, click the links.
   await answer.text.getByText(/onmouseover/).hover();
   for (const link of await answer.text.getByText(/Click me|data link/).all()) await link.click();
-  await page.waitForTimeout(300);
-
-  expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned ?? null)).toBeNull();
-  expect(fetched, "requests the answer made the browser send").toEqual([]);
-  expect(dialogs).toEqual([]);
-  await expect(page).toHaveURL(/\/c\/[^/]+$/);
+  await effects.expectNone("answer");
   await chat.screenshot(testInfo, "hostile-answer");
 });
 

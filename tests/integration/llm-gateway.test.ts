@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type GatewayClientOptions } from "../../lib/llm/gateway";
 import { LlmError, type StatusReport, type StreamRequest } from "../../lib/llm/types";
 import { FakeGateway } from "../fixtures/fake-gateway";
+import type { ReasoningField } from "../fixtures/fake-gateway-responses";
 
 let gateway: FakeGateway;
 
@@ -29,6 +30,9 @@ function client(overrides: Partial<GatewayClientOptions> = {}) {
 function recorder(overrides: Partial<StreamRequest> = {}) {
   const deltas: string[] = [];
   const deltaTimes: number[] = [];
+  const reasoning: string[] = [];
+  /** Which callback was called, in order. */
+  const order: ("reasoning" | "text")[] = [];
   const statuses: StatusReport[] = [];
   const controller = new AbortController();
   const request: StreamRequest = {
@@ -39,11 +43,16 @@ function recorder(overrides: Partial<StreamRequest> = {}) {
     onDelta: (delta) => {
       deltas.push(delta);
       deltaTimes.push(Date.now());
+      order.push("text");
+    },
+    onReasoning: (delta) => {
+      reasoning.push(delta);
+      order.push("reasoning");
     },
     onStatus: (report) => statuses.push(report),
     ...overrides,
   };
-  return { request, deltas, deltaTimes, statuses, controller };
+  return { request, deltas, deltaTimes, reasoning, order, statuses, controller };
 }
 
 async function failure(promise: Promise<unknown>): Promise<LlmError> {
@@ -118,6 +127,106 @@ describe("gateway client streaming", () => {
     gateway.enqueue({ tokens: [] });
     const error = await failure(client().stream(recorder().request));
     expect(error.code).toBe("empty_answer");
+  });
+});
+
+describe("reasoning", () => {
+  const thoughts = ["The user", " wants", " a greeting", "; keep it short."];
+  const tokens = ["Hello", " there."];
+  const fields: ReasoningField[] = ["reasoning_content", "reasoning", "think"];
+
+  /** Every reasoning call comes before the first text call. */
+  function reasonedFirst(order: ("reasoning" | "text")[]): boolean {
+    return order.indexOf("text") === order.lastIndexOf("reasoning") + 1;
+  }
+
+  it.each(fields)("streams %s as reasoning, in order before the text, never in it", async (field) => {
+    gateway.enqueue({ reasoning: thoughts, reasoningField: field, tokens });
+    const run = recorder();
+    const result = await client().stream(run.request);
+    if (field === "think") expect(run.reasoning.length).toBeGreaterThan(1);
+    else expect(run.reasoning).toEqual(thoughts);
+    expect(run.reasoning.join("")).toBe(thoughts.join(""));
+    expect(run.deltas.join("")).toBe(tokens.join(""));
+    expect(reasonedFirst(run.order)).toBe(true);
+    expect(result).toMatchObject({
+      text: "Hello there.",
+      reasoning: thoughts.join(""),
+      finishReason: "stop",
+    });
+    expect(result.firstTokenMs).not.toBeNull();
+  });
+
+  it.each(fields)("keeps %s out of the text of a simulated answer", async (field) => {
+    gateway.enqueue({ reasoning: thoughts, reasoningField: field, tokens });
+    const run = recorder();
+    const result = await client({ streaming: "false" }).stream(run.request);
+    expect(gateway.requests.map((r) => r.stream)).toEqual([false]);
+    expect(run.reasoning.join("")).toBe(thoughts.join(""));
+    expect(reasonedFirst(run.order)).toBe(true);
+    expect(result).toMatchObject({ text: "Hello there.", reasoning: thoughts.join(""), simulated: true });
+  });
+
+  it("removes NUL characters from reasoning deltas", async () => {
+    gateway.enqueue({ reasoning: ["A\u0000B", "\u0000"], tokens: ["C"] });
+    const run = recorder();
+    const result = await client().stream(run.request);
+    expect(run.reasoning).toEqual(["AB"]);
+    expect(result.reasoning).toBe("AB");
+  });
+
+  it("sends the reasoning effort upstream as reasoning_effort, and nothing when it is not set", async () => {
+    await client().stream(recorder({ reasoningEffort: "high" }).request);
+    await client().stream(recorder().request);
+    expect(gateway.requests[0]?.body.reasoning_effort).toBe("high");
+    expect(gateway.requests[1]?.body).not.toHaveProperty("reasoning_effort");
+  });
+
+  it("counts reasoning as the first output: a stall after it fails with stalled and is not retried", async () => {
+    gateway.enqueue({ reasoning: thoughts, tokens, stallAfter: thoughts.length });
+    const run = recorder();
+    const started = Date.now();
+    const error = await failure(
+      client({ firstTokenTimeoutMs: 5_000, chunkTimeoutMs: 300 }).stream(run.request),
+    );
+    expect(error).toMatchObject({ code: "stalled", partialText: "" });
+    expect(run.reasoning).toEqual(thoughts);
+    expect(run.deltas).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(gateway.requests).toHaveLength(1);
+  });
+
+  it("does not retry a connection dropped during reasoning", async () => {
+    gateway.enqueue({ reasoning: thoughts, tokens, dropAfter: 2, tokenDelayMs: 20 });
+    const run = recorder();
+    const error = await failure(client().stream(run.request));
+    expect(error.code).toBe("connection_lost");
+    expect(run.reasoning).toEqual(thoughts.slice(0, 2));
+    expect(gateway.requests).toHaveLength(1);
+  });
+
+  it.each(fields)("ends promptly when cancelled during %s, closing the upstream request", async (field) => {
+    const long = Array.from({ length: 40 }, (_, i) => ` r${i}`);
+    gateway.enqueue({ reasoning: long, reasoningField: field, tokens, tokenDelayMs: 30 });
+    let abortedAt = 0;
+    const run = recorder({
+      onReasoning: (delta) => {
+        run.reasoning.push(delta);
+        if (run.reasoning.length === 3) {
+          abortedAt = Date.now();
+          run.controller.abort();
+        }
+      },
+    });
+    const result = await client().stream(run.request);
+    expect(Date.now() - abortedAt).toBeLessThan(500);
+    expect(result).toMatchObject({ finishReason: "cancelled", text: "", reasoning: run.reasoning.join("") });
+    expect(result.reasoning).toMatch(/^ r0 r1 r2/);
+    expect(run.deltas).toEqual([]);
+    const [sent] = gateway.requests;
+    await sent?.closed;
+    expect(sent?.finishedAt).toBeUndefined();
+    expect((sent?.clientClosedAt ?? Number.POSITIVE_INFINITY) - abortedAt).toBeLessThan(500);
   });
 });
 

@@ -127,6 +127,32 @@ describe.each(storeBackends)("storage on $name", (backend) => {
     expect(recent.some((answer) => answer.agentId === "quill" && answer.length === 2)).toBe(false);
   });
 
+  it("stores an answer's parts without NUL, and counts its reasoning in the lengths it lists", async () => {
+    await conversationWithMessage("parts");
+    const id = "r_parts_atlas";
+    await store.markRunStreamingById({ id, model: "m" });
+    const thought = { type: "reasoning" as const, text: "Think\u0000ing" };
+    expect(await store.checkpointRunById({ id, text: "", parts: [thought], seq: 1 })).toBe(true);
+    expect((await store.getMessageById({ id }))?.parts).toEqual([{ type: "reasoning", text: "Thinking" }]);
+    await store.finishRunById({
+      id,
+      text: "Yes",
+      parts: [thought, { type: "text", text: "Yes" }],
+      status: "complete",
+      finishReason: "stop",
+      firstTokenMs: 10,
+      totalMs: 20,
+    });
+    expect((await store.getMessageById({ id }))?.parts).toEqual([
+      { type: "reasoning", text: "Thinking" },
+      { type: "text", text: "Yes" },
+    ]);
+    const [latest] = await store
+      .listRecentAnswersPerAgent({ perAgent: 1 })
+      .then((all) => all.filter((answer) => answer.agentId === "atlas"));
+    expect(latest?.length).toBe("Thinking".length + "Yes".length);
+  });
+
   it("on a single node, marks every run a stopped process left unfinished as interrupted", async () => {
     await conversationWithMessage("crash");
     await store.markRunStreamingById({ id: "r_crash_atlas", model: "m" });
@@ -142,8 +168,17 @@ describe.each(storeBackends)("storage on $name", (backend) => {
     await conversationWithMessage("checkpoint");
     const id = "r_checkpoint_atlas";
     await store.markRunStreamingById({ id, model: "m" });
-    expect(await store.checkpointRunById({ id, text: "One two", seq: 2 })).toBe(true);
-    expect(await store.checkpointRunById({ id, text: "One", seq: 1 })).toBe(false);
+    expect(
+      await store.checkpointRunById({
+        id,
+        text: "One two",
+        parts: [{ type: "text", text: "One two" }],
+        seq: 2,
+      }),
+    ).toBe(true);
+    expect(
+      await store.checkpointRunById({ id, text: "One", parts: [{ type: "text", text: "One" }], seq: 1 }),
+    ).toBe(false);
     expect(await store.getMessageById({ id })).toMatchObject({
       text: "One two",
       seq: 2,
@@ -152,7 +187,14 @@ describe.each(storeBackends)("storage on $name", (backend) => {
     expect((await store.getMessageById({ id }))?.heartbeatAt).toBeInstanceOf(Date);
 
     await store.finishRunById({ id, text: "One two three", status: "complete", finishReason: "stop" });
-    expect(await store.checkpointRunById({ id, text: "One two thr", seq: 3 })).toBe(false);
+    expect(
+      await store.checkpointRunById({
+        id,
+        text: "One two thr",
+        parts: [{ type: "text", text: "One two thr" }],
+        seq: 3,
+      }),
+    ).toBe(false);
     expect(await store.getMessageById({ id })).toMatchObject({ text: "One two three", status: "complete" });
   });
 
@@ -160,12 +202,24 @@ describe.each(storeBackends)("storage on $name", (backend) => {
     await conversationWithMessage("mine", "node-mine");
     await conversationWithMessage("theirs", "node-theirs");
     await store.markRunStreamingById({ id: "r_mine_atlas", model: "m" });
-    await store.checkpointRunById({ id: "r_mine_atlas", text: "Partial", seq: 4 });
+    await store.checkpointRunById({
+      id: "r_mine_atlas",
+      text: "Partial",
+      parts: [{ type: "text", text: "Partial" }],
+      seq: 4,
+    });
     await store.finishRunById({ id: "r_mine_quill", text: "Done", status: "complete", finishReason: "stop" });
 
     const interrupted = await store.markRunsInterruptedByNode({ nodeId: "node-mine" });
     expect(interrupted).toEqual([
-      { id: "r_mine_atlas", conversationId: "c_mine", agentId: "atlas", text: "Partial", seq: 4 },
+      {
+        id: "r_mine_atlas",
+        conversationId: "c_mine",
+        agentId: "atlas",
+        text: "Partial",
+        parts: [{ type: "text", text: "Partial" }],
+        seq: 4,
+      },
     ]);
     expect(await store.getMessageById({ id: "r_mine_atlas" })).toMatchObject({
       status: "interrupted",

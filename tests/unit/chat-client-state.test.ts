@@ -11,7 +11,7 @@ import {
   promptFor,
   type ServerEvent,
 } from "@/lib/client/state";
-import type { JoinConversationResult, Message } from "@/lib/protocol";
+import type { JoinConversationResult, Message, MessagePart } from "@/lib/protocol";
 
 const C = "conv-1";
 const names = { scout: "Scout", sage: "Sage" };
@@ -49,7 +49,17 @@ const update = (
     ts: 10 + seq,
   },
 });
-const complete = (messageId: string, seq: number, text: string): ServerEvent => ({
+const textParts = (text: string): MessagePart[] => (text ? [{ type: "text", text }] : []);
+const reasoning = (messageId: string, seq: number, delta: string, ts = 10 + seq): ServerEvent => ({
+  name: "agent_processing_reasoning",
+  payload: { conversationId: C, messageId, agentId: "scout", seq, delta, ts },
+});
+const complete = (
+  messageId: string,
+  seq: number,
+  text: string,
+  parts: MessagePart[] = textParts(text),
+): ServerEvent => ({
   name: "agent_processing_complete",
   payload: {
     conversationId: C,
@@ -57,6 +67,7 @@ const complete = (messageId: string, seq: number, text: string): ServerEvent => 
     agentId: "scout",
     seq,
     text,
+    parts,
     finishReason: "stop",
     usage: { outputTokens: 3 },
     timing: { firstTokenMs: 5, totalMs: 50 },
@@ -72,6 +83,7 @@ const failure = (messageId: string, seq: number, partialText: string): ServerEve
     seq,
     error: { code: "stalled", message: "The model stopped answering", retryable: true },
     partialText,
+    parts: textParts(partialText),
     ts: 100,
   },
 });
@@ -184,7 +196,7 @@ describe("chat client state", () => {
     sync.joined(
       snapshotOf(
         [stored("u1", "user", "Hi", "complete"), stored("a", "assistant", "", "streaming")],
-        [{ messageId: "a", agentId: "scout", seq: 3, text: "ABC" }],
+        [{ messageId: "a", agentId: "scout", seq: 3, text: "ABC", parts: textParts("ABC") }],
       ),
     );
     expect(answer(view.state, "a")).toMatchObject({ text: "ABCD", seq: 4, phase: "streaming" });
@@ -340,6 +352,7 @@ describe("chat client state", () => {
         seq: 3,
         error: { code: "interrupted", message: "The server stopped", retryable: true },
         partialText: "Half",
+        parts: textParts("Half"),
         ts: 100,
       },
     };
@@ -390,6 +403,142 @@ describe("chat client state", () => {
       { type: "snapshot", snapshot: snapshotOf([stored("u0", "user", "Earlier", "complete")]) },
     ]);
     expect(state.entries.map((entry) => entry.key)).toEqual(["u0", "c1"]);
+  });
+
+  it("keeps reasoning apart from the answer, in parts of the order they came in", () => {
+    const thinking = run(events(started("a"), reasoning("a", 1, "Let me "), reasoning("a", 2, "see.")));
+    expect(answer(thinking, "a")).toMatchObject({
+      phase: "streaming",
+      text: "",
+      parts: [{ type: "reasoning", text: "Let me see." }],
+      partTimes: { 0: { startedAt: 11, endedAt: null } },
+    });
+    expect(displayStatus((answer(thinking, "a") as AssistantEntry).phase)).toBe("streaming");
+    const answering = run(events(update("a", 3, "Hi"), update("a", 4, "!")), thinking);
+    expect(answer(answering, "a")).toMatchObject({
+      text: "Hi!",
+      seq: 4,
+      parts: [
+        { type: "reasoning", text: "Let me see." },
+        { type: "text", text: "Hi!" },
+      ],
+      // The reasoning ended when the answer began.
+      partTimes: { 0: { startedAt: 11, endedAt: 13 } },
+    });
+  });
+
+  it("moves the progress bar while the model reasons, never backwards", () => {
+    const withProgress = (seq: number, progress: number, etaMs: number): ServerEvent => {
+      const event = reasoning("a", seq, "…");
+      return { ...event, payload: { ...event.payload, progress, etaMs } } as ServerEvent;
+    };
+    const reasoned = run(events(started("a"), withProgress(1, 0.1, 9_000), withProgress(2, 0.2, 8_000)));
+    expect(answer(reasoned, "a")).toMatchObject({ progress: 0.2, etaMs: 8_000 });
+    const lower = run(events(withProgress(3, 0.15, 8_500)), reasoned);
+    expect(answer(lower, "a")).toMatchObject({ progress: 0.2 });
+    const plain = run(events(reasoning("a", 4, "no estimate")), lower);
+    expect(answer(plain, "a")).toMatchObject({ progress: 0.2, etaMs: 8_500 });
+  });
+
+  it("holds reasoning after a gap until the gap fills, across updates and reasoning alike", () => {
+    const held = run(
+      events(started("a"), reasoning("a", 1, "A"), update("a", 4, "x"), reasoning("a", 3, "C")),
+    );
+    expect(answer(held, "a")).toMatchObject({ seq: 1, text: "", parts: [{ type: "reasoning", text: "A" }] });
+    const filled = run(events(reasoning("a", 2, "B")), held);
+    expect(answer(filled, "a")).toMatchObject({
+      seq: 4,
+      text: "x",
+      pending: {},
+      parts: [
+        { type: "reasoning", text: "ABC" },
+        { type: "text", text: "x" },
+      ],
+    });
+  });
+
+  it("drops reasoning it has already applied or is already holding", () => {
+    const state = run(
+      events(
+        started("a"),
+        reasoning("a", 1, "A"),
+        reasoning("a", 1, "A"),
+        reasoning("a", 3, "C"),
+        reasoning("a", 3, "C"),
+        reasoning("a", 2, "B"),
+        reasoning("a", 2, "B"),
+        reasoning("a", 1, "A"),
+      ),
+    );
+    expect(answer(state, "a")).toMatchObject({ seq: 3, parts: [{ type: "reasoning", text: "ABC" }] });
+    // Reasoning after the end changes nothing.
+    const done = run(events(complete("a", 4, "", [{ type: "reasoning", text: "ABC" }])), state);
+    expect(run(events(reasoning("a", 5, "late")), done)).toBe(done);
+  });
+
+  it("rebuilds exactly the completed parts after joining mid-reasoning", () => {
+    const { sync, view } = synced(initialChatState({ agentNames: names }));
+    sync.beginJoin();
+    // Reasoning 2..3 arrive before the ack; the snapshot was taken at seq 2.
+    sync.receive(reasoning("a", 2, "ought"));
+    sync.receive(reasoning("a", 3, " hard"));
+    sync.joined(
+      snapshotOf(
+        [stored("u1", "user", "Hi", "complete"), stored("a", "assistant", "", "streaming")],
+        [
+          {
+            messageId: "a",
+            agentId: "scout",
+            seq: 2,
+            text: "",
+            parts: [{ type: "reasoning", text: "Thought" }],
+          },
+        ],
+      ),
+    );
+    expect(answer(view.state, "a")).toMatchObject({
+      phase: "streaming",
+      seq: 3,
+      parts: [{ type: "reasoning", text: "Thought hard" }],
+    });
+    sync.receive(update("a", 5, "lo"));
+    sync.receive(update("a", 4, "Hel"));
+    sync.receive(reasoning("a", 3, " hard"));
+    const parts: MessagePart[] = [
+      { type: "reasoning", text: "Thought hard" },
+      { type: "text", text: "Hello" },
+    ];
+    expect(answer(view.state, "a")).toMatchObject({ text: "Hello", seq: 5, parts });
+    sync.receive(complete("a", 6, "Hello", parts));
+    expect(answer(view.state, "a")?.parts).toEqual(parts);
+    expect(answer(view.state, "a")?.text).toBe("Hello");
+  });
+
+  it("takes the terminal event's parts and stored parts as they are", () => {
+    const final: MessagePart[] = [
+      { type: "reasoning", text: "Full reasoning" },
+      { type: "text", text: "Answer" },
+    ];
+    const completed = run(events(started("a"), reasoning("a", 1, "Full"), complete("a", 9, "Answer", final)));
+    expect(answer(completed, "a")).toMatchObject({
+      phase: "complete",
+      text: "Answer",
+      parts: final,
+      partTimes: { 0: { startedAt: 11, endedAt: 100 } },
+    });
+    const failed = run(events(started("b"), reasoning("b", 1, "Hm"), failure("b", 2, "")));
+    expect(answer(failed, "b")).toMatchObject({ phase: "error", parts: [] });
+    const history = run([
+      {
+        type: "snapshot",
+        snapshot: snapshotOf([
+          { ...stored("c", "assistant", "Answer", "complete"), parts: final },
+          stored("d", "assistant", "Older", "complete"),
+        ]),
+      },
+    ]);
+    expect(answer(history, "c")?.parts).toEqual(final);
+    expect(answer(history, "d")?.parts).toEqual([{ type: "text", text: "Older" }]);
   });
 
   it("releases events held for a join that failed", () => {

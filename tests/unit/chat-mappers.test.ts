@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildHistory, messagesBefore } from "@/lib/agents/history";
 import { builtInAgents } from "@/lib/agents/roster";
-import { titleFromText } from "@/lib/chat/mappers";
+import { titleFromText, toMessage } from "@/lib/chat/mappers";
 import type { MessageRow } from "@/lib/db/schema";
 
 describe("titleFromText", () => {
@@ -46,5 +46,72 @@ describe("buildHistory", () => {
 
   it("keeps only the messages before the run's own", () => {
     expect(messagesBefore(messages, "3").map((m) => m.id)).toEqual(["1", "2"]);
+  });
+});
+
+describe("toMessage", () => {
+  const stored = (fields: Partial<MessageRow>): MessageRow =>
+    ({
+      id: "a1",
+      role: "assistant",
+      agentId: "atlas",
+      text: "",
+      status: "complete",
+      createdAt: new Date(0),
+      error: null,
+      parts: null,
+      ...fields,
+    }) as MessageRow;
+
+  it("gives an answer its stored parts, and an old answer without parts its text as one part", () => {
+    const parts = [
+      { type: "reasoning" as const, text: "Hmm" },
+      { type: "text" as const, text: "Yes" },
+    ];
+    expect(toMessage(stored({ text: "Yes", parts })).parts).toEqual(parts);
+    expect(toMessage(stored({ text: "Old" })).parts).toEqual([{ type: "text", text: "Old" }]);
+    expect(toMessage(stored({ text: "", status: "error" })).parts).toEqual([]);
+  });
+
+  it("gives a streaming answer its live parts and a user message none", () => {
+    const live = {
+      messageId: "a1",
+      agentId: "atlas",
+      seq: 3,
+      text: "Y",
+      parts: [
+        { type: "reasoning" as const, text: "abc" },
+        { type: "text" as const, text: "Y" },
+      ],
+    };
+    const message = toMessage(
+      stored({ status: "streaming", parts: [{ type: "reasoning", text: "a" }] }),
+      live,
+    );
+    expect(message).toMatchObject({ text: "Y", parts: live.parts });
+    expect(toMessage(stored({ role: "user", text: "Hi" })).parts).toBeUndefined();
+  });
+});
+
+describe("buildHistory with reasoning", () => {
+  it("sends only an answer's text upstream, never its reasoning", () => {
+    const [atlas] = builtInAgents;
+    if (!atlas) throw new Error("no built-in agent");
+    const answer = {
+      ...row("2", "assistant", "Four", "atlas"),
+      parts: [
+        { type: "reasoning", text: "secret thoughts" },
+        { type: "text", text: "Four" },
+      ],
+    } as MessageRow;
+    const turns = buildHistory({
+      messages: [row("1", "user", "2+2?"), answer],
+      agent: atlas,
+      agentName: (id) => id,
+    });
+    expect(turns).toEqual([
+      { role: "user", content: "2+2?" },
+      { role: "assistant", content: "Four" },
+    ]);
   });
 });

@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { createDemoClient, DEMO_LABEL } from "../../lib/llm/demo-model";
-import { composeDemoAnswer, quoteOf, splitIntoWords } from "../../lib/llm/demo-text";
+import { composeDemoAnswer, composeDemoReasoning, quoteOf, splitIntoWords } from "../../lib/llm/demo-text";
 import type { StreamRequest } from "../../lib/llm/types";
 
 const fast = { initialDelayMs: 0, wordDelayMs: 1 };
 
 function request(text: string, overrides: Partial<StreamRequest> = {}) {
   const deltas: string[] = [];
+  const reasoning: string[] = [];
+  /** Which callback was called, in order. */
+  const order: ("reasoning" | "text")[] = [];
   const controller = new AbortController();
   const req: StreamRequest = {
     modelId: "demo",
@@ -17,10 +20,17 @@ function request(text: string, overrides: Partial<StreamRequest> = {}) {
       { role: "user", content: text },
     ],
     abortSignal: controller.signal,
-    onDelta: (delta) => deltas.push(delta),
+    onDelta: (delta) => {
+      deltas.push(delta);
+      order.push("text");
+    },
+    onReasoning: (delta) => {
+      reasoning.push(delta);
+      order.push("reasoning");
+    },
     ...overrides,
   };
-  return { req, deltas, controller };
+  return { req, deltas, reasoning, order, controller };
 }
 
 describe("demo client", () => {
@@ -35,14 +45,28 @@ describe("demo client", () => {
   });
 
   it("streams many word deltas whose concatenation is the answer", async () => {
-    const { req, deltas } = request("How do I deploy this on Kubernetes?");
+    const { req, deltas, reasoning } = request("How do I deploy this on Kubernetes?");
     const result = await createDemoClient({ pace: fast }).stream(req);
     expect(deltas.length).toBeGreaterThan(50);
     expect(deltas.every((delta) => delta.length > 0)).toBe(true);
     expect(deltas.join("")).toBe(result.text);
     expect(result).toMatchObject({ finishReason: "stop", simulated: false });
-    expect(result.usage.outputTokens).toBe(deltas.length);
+    expect(result.usage.outputTokens).toBe(deltas.length + reasoning.length);
     expect(result.firstTokenMs).not.toBeNull();
+  });
+
+  it("reasons first, word by word, about the question and honestly as a script, then answers", async () => {
+    const { req, reasoning, order } = request("Why is the sky blue?");
+    const result = await createDemoClient({ pace: fast }).stream(req);
+    expect(reasoning.length).toBeGreaterThan(20);
+    expect(reasoning.every((delta) => delta.length > 0)).toBe(true);
+    expect(result.reasoning).toBe(reasoning.join(""));
+    expect(result.reasoning).toBe(composeDemoReasoning("Why is the sky blue?"));
+    expect(result.reasoning).toContain('"Why is the sky blue?"');
+    expect(result.reasoning).toMatch(/scripted/);
+    expect(order.indexOf("text")).toBe(reasoning.length);
+    expect(order.slice(reasoning.length).every((kind) => kind === "text")).toBe(true);
+    expect(result.text).not.toContain(result.reasoning);
   });
 
   it("says it is the offline demo, quotes the last user message and shows Markdown", async () => {
@@ -64,14 +88,32 @@ describe("demo client", () => {
     expect(other.text).not.toBe(first.text);
   });
 
-  it("streams at a readable pace by default", async () => {
-    const { req, deltas, controller } = request("pace check");
+  it("streams at a readable pace by default, reasoning for one to two seconds", async () => {
+    const { req, deltas, reasoning, controller } = request("pace check");
     setTimeout(() => controller.abort(), 700);
     const result = await createDemoClient().stream(req);
     expect(result.finishReason).toBe("cancelled");
-    // ~400 ms before the first word, then ~32 ms per word
-    expect(deltas.length).toBeGreaterThan(3);
-    expect(deltas.length).toBeLessThan(20);
+    // ~400 ms before the first word, then ~32 ms per word, the reasoning first
+    expect(reasoning.length).toBeGreaterThanOrEqual(2);
+    expect(reasoning.length).toBeLessThan(20);
+    expect(deltas).toEqual([]);
+    const words = splitIntoWords(composeDemoReasoning("pace check")).length;
+    expect(400 + words * 32).toBeGreaterThanOrEqual(1_000);
+    expect(400 + words * 32).toBeLessThanOrEqual(2_400);
+  });
+
+  it("stops at once when aborted while reasoning, keeping the reasoning so far", async () => {
+    const { req, reasoning, deltas, controller } = request("stop thinking", {
+      onReasoning: (delta) => {
+        reasoning.push(delta);
+        if (reasoning.length === 4) controller.abort();
+      },
+    });
+    const result = await createDemoClient({ pace: { initialDelayMs: 0, wordDelayMs: 20 } }).stream(req);
+    expect(result).toMatchObject({ finishReason: "cancelled", text: "" });
+    expect(reasoning).toHaveLength(4);
+    expect(result.reasoning).toBe(reasoning.join(""));
+    expect(deltas).toEqual([]);
   });
 
   it("stops at once on abort and resolves cancelled with the text so far", async () => {

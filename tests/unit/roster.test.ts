@@ -34,6 +34,19 @@ describe("loadRoster", () => {
     expect(loadRoster(file)[0]?.model).toBe("m");
   });
 
+  it("takes a reasoning effort of low, medium or high and refuses any other", () => {
+    const good = write(
+      "effort.json",
+      JSON.stringify([{ id: "a", name: "A", systemPrompt: "x", reasoningEffort: "high" }]),
+    );
+    expect(loadRoster(good)[0]?.reasoningEffort).toBe("high");
+    const bad = write(
+      "effort-bad.json",
+      JSON.stringify([{ id: "a", name: "A", systemPrompt: "x", reasoningEffort: "max" }]),
+    );
+    expect(() => loadRoster(bad)).toThrow(/agents\.0\.reasoningEffort/);
+  });
+
   it("refuses duplicate ids, naming the file", () => {
     const file = write(
       "dup.json",

@@ -100,8 +100,8 @@ describe("RunJournal", () => {
 
     const checkpoints = calls.filter(([name]) => name === "checkpoint").map(([, input]) => input);
     expect(checkpoints).toEqual([
-      { id: "streaming", text: "Hello there", seq: 2 },
-      { id: "streaming", text: "Hello there!", seq: 3 },
+      { id: "streaming", text: "Hello there", parts: [{ type: "text", text: "Hello there" }], seq: 2 },
+      { id: "streaming", text: "Hello there!", parts: [{ type: "text", text: "Hello there!" }], seq: 3 },
     ]);
   });
 
@@ -151,7 +151,7 @@ describe("RunJournal", () => {
   });
 
   it("tells the viewers of every run it stores as interrupted, numbering after the stored seq", async () => {
-    const rows = [{ id: "r1", conversationId: "c9", agentId: "quill", text: "Half an", seq: 7 }];
+    const rows = [{ id: "r1", conversationId: "c9", agentId: "quill", text: "Half an", parts: null, seq: 7 }];
     const errors: AgentProcessingErrorEvent[] = [];
     const { store } = recordingStore(rows);
     const { instance } = journal({ store, runs: [], errors });
@@ -165,7 +165,46 @@ describe("RunJournal", () => {
       seq: 8,
       error: { code: "interrupted", retryable: true },
       partialText: "Half an",
+      parts: [{ type: "text", text: "Half an" }],
     });
+  });
+
+  it("checkpoints the reasoning with the text, so a crash keeps it", async () => {
+    const { store, calls } = recordingStore();
+    const run = newRun("thinking");
+    run.start("m");
+    run.reasoning("Let me ");
+    run.reasoning("think.");
+    const { instance, advance } = journal({ store, runs: [run] });
+    await instance.tick();
+    run.delta("Answer");
+    advance(100);
+    await instance.tick();
+    const checkpoints = calls.filter(([name]) => name === "checkpoint").map(([, input]) => input);
+    expect(checkpoints).toEqual([
+      { id: "thinking", text: "", parts: [{ type: "reasoning", text: "Let me think." }], seq: 2 },
+      {
+        id: "thinking",
+        text: "Answer",
+        parts: [
+          { type: "reasoning", text: "Let me think." },
+          { type: "text", text: "Answer" },
+        ],
+        seq: 3,
+      },
+    ]);
+  });
+
+  it("announces an interrupted run with its stored parts, reasoning included", async () => {
+    const parts = [
+      { type: "reasoning" as const, text: "Hmm" },
+      { type: "text" as const, text: "Half" },
+    ];
+    const rows = [{ id: "r2", conversationId: "c9", agentId: "quill", text: "Half", parts, seq: 3 }];
+    const errors: AgentProcessingErrorEvent[] = [];
+    const { store } = recordingStore(rows);
+    await journal({ store, runs: [], errors }).instance.recoverOwn();
+    expect(errors[0]).toMatchObject({ seq: 4, partialText: "Half", parts });
   });
 
   it("survives a database that fails, and writes again once it answers", async () => {
@@ -186,6 +225,9 @@ describe("RunJournal", () => {
     expect(calls).toEqual([]);
     failing = false;
     await instance.tick();
-    expect(calls[0]).toEqual(["checkpoint", { id: "r", text: "text", seq: 1 }]);
+    expect(calls[0]).toEqual([
+      "checkpoint",
+      { id: "r", text: "text", parts: [{ type: "text", text: "text" }], seq: 1 },
+    ]);
   });
 });

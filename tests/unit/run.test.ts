@@ -6,7 +6,7 @@ type Recorded = { type: keyof RunEvents; event: Record<string, unknown> & { seq?
 function recorder() {
   const events: Recorded[] = [];
   const sink = Object.fromEntries(
-    (["started", "update", "complete", "error", "status", "message"] as const).map((type) => [
+    (["started", "update", "reasoning", "complete", "error", "status", "message"] as const).map((type) => [
       type,
       (event: Record<string, unknown>) => events.push({ type, event }),
     ]),
@@ -74,7 +74,13 @@ describe("Run", () => {
     run.start("m");
     run.delta("one ");
     run.delta("two");
-    expect(run.snapshot()).toEqual({ messageId: "m1", agentId: "atlas", seq: 2, text: "one two" });
+    expect(run.snapshot()).toEqual({
+      messageId: "m1",
+      agentId: "atlas",
+      seq: 2,
+      text: "one two",
+      parts: [{ type: "text", text: "one two" }],
+    });
   });
 
   it("merges deltas arriving within the coalescing window and flushes them before the terminal event", () => {
@@ -101,5 +107,120 @@ describe("Run", () => {
     run.abort("cancelled");
     expect(run.signal.aborted).toBe(true);
     expect(run.abortReason).toBe("shutdown");
+  });
+
+  describe("with reasoning", () => {
+    it("numbers reasoning and text events in one sequence, the terminal event next", () => {
+      const { run, events } = newRun();
+      run.start("m");
+      run.reasoning("Hmm, ");
+      run.reasoning("let me see.");
+      run.delta("Four");
+      run.reasoning("Check.");
+      run.delta(".");
+      run.complete({ text: "Four.", finishReason: "stop", usage: {} });
+      expect(events.map((e) => [e.type, e.event.seq])).toEqual([
+        ["started", 0],
+        ["reasoning", 1],
+        ["reasoning", 2],
+        ["update", 3],
+        ["reasoning", 4],
+        ["update", 5],
+        ["complete", 6],
+      ]);
+    });
+
+    it("builds parts in order of appearance and keeps reasoning out of the text", () => {
+      const { run, events } = newRun();
+      run.start("m");
+      run.reasoning("a");
+      run.reasoning("b");
+      run.delta("X");
+      run.delta("Y");
+      run.reasoning("c");
+      run.delta("Z");
+      run.complete({ text: "XYZ", finishReason: "stop", usage: {} });
+      const complete = events.at(-1)?.event;
+      expect(complete?.text).toBe("XYZ");
+      expect(complete?.parts).toEqual([
+        { type: "reasoning", text: "ab" },
+        { type: "text", text: "XY" },
+        { type: "reasoning", text: "c" },
+        { type: "text", text: "Z" },
+      ]);
+      const updates = events.filter((e) => e.type === "update").map((e) => e.event.delta);
+      expect(updates.join("")).toBe("XYZ");
+      expect(run.parts).toEqual(complete?.parts);
+    });
+
+    it("gives a snapshot with the parts so far, which later events extend to the final parts", () => {
+      const { run, events } = newRun();
+      run.start("m");
+      run.reasoning("think ");
+      const snapshot = run.snapshot();
+      expect(snapshot).toEqual({
+        messageId: "m1",
+        agentId: "atlas",
+        seq: 1,
+        text: "",
+        parts: [{ type: "reasoning", text: "think " }],
+      });
+      run.reasoning("more");
+      run.delta("Done");
+      run.fail({ code: "stalled", message: "stalled", retryable: true });
+      expect(snapshot.parts).toEqual([{ type: "reasoning", text: "think " }]);
+      const error = events.at(-1)?.event;
+      expect(error?.parts).toEqual([
+        { type: "reasoning", text: "think more" },
+        { type: "text", text: "Done" },
+      ]);
+      expect(error?.partialText).toBe("Done");
+    });
+
+    it("flushes text waiting in the coalescing window before a reasoning event", () => {
+      vi.useFakeTimers();
+      const { run, events } = newRun(50);
+      run.start("m");
+      run.delta("a");
+      run.delta("b");
+      run.reasoning("r");
+      run.delta("c");
+      expect(run.parts).toEqual([
+        { type: "text", text: "ab" },
+        { type: "reasoning", text: "r" },
+        { type: "text", text: "c" },
+      ]);
+      vi.advanceTimersByTime(60);
+      expect(events.map((e) => [e.type, e.event.seq, e.event.delta])).toEqual([
+        ["started", 0, undefined],
+        ["update", 1, "ab"],
+        ["reasoning", 2, "r"],
+        ["update", 3, "c"],
+      ]);
+    });
+
+    it("moves progress through a long reasoning phase without going back when the answer starts", () => {
+      const { run, events } = newRun();
+      run.start("m");
+      for (let i = 0; i < 4; i += 1) run.reasoning("abc ");
+      for (let i = 0; i < 4; i += 1) run.delta("xy");
+      const progress = events
+        .filter((e) => e.type === "reasoning" || e.type === "update")
+        .map((e) => e.event.progress as number);
+      expect(progress[0]).toBeGreaterThan(0);
+      expect(progress.every((p) => p >= 0 && p < 1)).toBe(true);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+      expect(new Set(progress.slice(0, 4)).size).toBe(4);
+      expect(run.streamedLength).toBe(24);
+    });
+
+    it("ignores empty reasoning and reasoning after the end", () => {
+      const { run, events } = newRun();
+      run.start("m");
+      run.reasoning("");
+      run.complete({ text: "", finishReason: "stop", usage: {} });
+      run.reasoning("late");
+      expect(events.map((e) => e.type)).toEqual(["started", "complete"]);
+    });
   });
 });

@@ -1,11 +1,13 @@
 import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
-import type { ErrorInfo, FinishReason, MessageStatus, Usage } from "../../protocol/schemas";
+import type { ErrorInfo, FinishReason, MessagePart, MessageStatus, Usage } from "../../protocol/schemas";
 import type { Database } from "../client";
 import { conversations, type MessageRow, messages, type NewMessageRow } from "../schema";
 
 export type RunOutcome = {
   id: string;
   text: string;
+  /** The answer's parts as streamed, its text included. */
+  parts?: MessagePart[];
   status: Extract<MessageStatus, "complete" | "cancelled" | "error" | "interrupted">;
   finishReason?: FinishReason | null;
   error?: ErrorInfo | null;
@@ -16,15 +18,34 @@ export type RunOutcome = {
 
 export type RecentAnswer = {
   agentId: string;
+  /** Characters streamed: the text and the reasoning before it. */
   length: number;
   firstTokenMs: number | null;
   totalMs: number | null;
 };
 
 /** A run stored as interrupted: enough to tell the viewers still watching it. */
-export type InterruptedRun = Pick<MessageRow, "id" | "conversationId" | "agentId" | "text" | "seq">;
+export type InterruptedRun = Pick<MessageRow, "id" | "conversationId" | "agentId" | "text" | "parts" | "seq">;
 
 const unfinished = inArray(messages.status, ["queued", "streaming"]);
+
+/** Characters of reasoning in an answer's parts (none in a row stored before parts existed). */
+const reasoningLength = sql<number>`coalesce((select sum(length(part->>'text')) from jsonb_array_elements(coalesce(${messages.parts}, '[]'::jsonb)) as part where part->>'type' = 'reasoning'), 0)`;
+
+/**
+ * The parts as jsonb can hold them: PostgreSQL refuses U+0000 there, and a
+ * tool's input or output may quote one from anywhere.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === "string") return value.replaceAll("\u0000", "") as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [withoutNul(key), withoutNul(inner)]),
+    ) as T;
+  }
+  return value;
+}
 
 /** The advisory lock space (first key) of the per-author lock taken while counting active runs. */
 const ACTIVE_RUNS_LOCK = 0x5b0a2e;
@@ -56,6 +77,7 @@ export function messageQueries(db: Database) {
         conversationId: messages.conversationId,
         agentId: messages.agentId,
         text: messages.text,
+        parts: messages.parts,
         seq: messages.seq,
       });
   }
@@ -148,12 +170,17 @@ export function messageQueries(db: Database) {
 
     /** Stores how a run ended; returns when the answer was created, or null if it is gone. */
     async finishRunById(outcome: RunOutcome): Promise<{ createdAt: Date } | null> {
-      const { id, error, ...fields } = outcome;
+      const { id, error, parts, ...fields } = outcome;
       // An upstream error message is quoted as it came; PostgreSQL refuses U+0000 in jsonb.
       const stored = error ? { ...error, message: error.message.replaceAll("\u0000", "") } : error;
       const [row] = await db
         .update(messages)
-        .set({ ...fields, error: stored, updatedAt: new Date() })
+        .set({
+          ...fields,
+          error: stored,
+          ...(parts && { parts: withoutNul(parts) }),
+          updatedAt: new Date(),
+        })
         .where(eq(messages.id, id))
         .returning({ createdAt: messages.createdAt });
       return row ?? null;
@@ -164,7 +191,7 @@ export function messageQueries(db: Database) {
       const ranked = db
         .select({
           agentId: messages.agentId,
-          length: sql<number>`length(${messages.text})`.as("length"),
+          length: sql<number>`length(${messages.text}) + ${reasoningLength}`.as("length"),
           firstTokenMs: messages.firstTokenMs,
           totalMs: messages.totalMs,
           position: messages.position,
@@ -190,10 +217,15 @@ export function messageQueries(db: Database) {
      * counts as a heartbeat. Changes nothing once the run has ended or when a
      * newer checkpoint is already stored; returns whether it wrote.
      */
-    async checkpointRunById(input: { id: string; text: string; seq: number }): Promise<boolean> {
+    async checkpointRunById(input: {
+      id: string;
+      text: string;
+      parts: MessagePart[];
+      seq: number;
+    }): Promise<boolean> {
       const rows = await db
         .update(messages)
-        .set({ text: input.text, seq: input.seq, heartbeatAt: sql`now()` })
+        .set({ text: input.text, parts: withoutNul(input.parts), seq: input.seq, heartbeatAt: sql`now()` })
         .where(
           and(eq(messages.id, input.id), unfinished, or(isNull(messages.seq), lt(messages.seq, input.seq))),
         )

@@ -110,6 +110,8 @@ export class ChatPage {
   }
 }
 
+export type ReasoningSample = { text: string; header: string; status: string; spinner: boolean };
+
 export class AnswerCard {
   readonly thinking: Locator;
   readonly text: Locator;
@@ -117,6 +119,10 @@ export class AnswerCard {
   readonly eta: Locator;
   readonly errorBanner: Locator;
   readonly retryButton: Locator;
+  /** The model's reasoning: its header is a button that opens and folds it. */
+  readonly reasoning: Locator;
+  readonly reasoningToggle: Locator;
+  readonly reasoningText: Locator;
 
   constructor(readonly root: Locator) {
     this.thinking = root.getByTestId("thinking-indicator");
@@ -125,6 +131,9 @@ export class AnswerCard {
     this.eta = root.getByTestId("eta");
     this.errorBanner = root.getByTestId("error-banner");
     this.retryButton = root.getByTestId("retry-button");
+    this.reasoning = root.getByTestId("reasoning");
+    this.reasoningToggle = this.reasoning.getByTestId("reasoning-toggle");
+    this.reasoningText = this.reasoning.getByTestId("reasoning-text");
   }
 
   /** What a thinking answer waits on (queued, rate_limited, retrying, waiting_for_model…), as the server said. */
@@ -147,6 +156,34 @@ export class AnswerCard {
   /** Samples the text length until the answer completes; returns every distinct length seen while streaming. */
   async sampleGrowth(options: { timeoutMs: number }): Promise<number[]> {
     return (await this.textsWhileStreaming(options)).map((text) => text.length);
+  }
+
+  /**
+   * Every distinct reasoning text on screen before the answer's first words,
+   * sampled on each animation frame, with what else the card showed at each.
+   */
+  reasoningWhileThinking(options: { timeoutMs: number }): Promise<ReasoningSample[]> {
+    return this.root.evaluate(
+      (card, timeoutMs) =>
+        new Promise<ReasoningSample[]>((resolve) => {
+          const shown: ReasoningSample[] = [];
+          const deadline = performance.now() + timeoutMs;
+          const sample = () => {
+            const answer = card.querySelector('[data-testid="streaming-text"]')?.textContent ?? "";
+            const block = card.querySelector<HTMLElement>('[data-testid="reasoning-text"]');
+            const header = card.querySelector('[data-testid="reasoning-toggle"]')?.textContent ?? "";
+            const text = block && !block.hidden ? (block.textContent ?? "") : "";
+            const status = card.getAttribute("data-status") ?? "";
+            const spinner = card.querySelector('[data-testid="thinking-indicator"]') !== null;
+            if (text && text !== shown.at(-1)?.text) shown.push({ text, header, status, spinner });
+            const ended = ["complete", "error", "cancelled"].includes(card.getAttribute("data-status") ?? "");
+            if (answer !== "" || ended || performance.now() > deadline) resolve(shown);
+            else requestAnimationFrame(sample);
+          };
+          sample();
+        }),
+      options.timeoutMs,
+    );
   }
 
   /**

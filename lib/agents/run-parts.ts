@@ -1,0 +1,46 @@
+import type { MessagePart } from "../protocol";
+
+/**
+ * A message's parts in order of appearance, built from the run's stream:
+ * consecutive pieces of one kind extend the last part, a change of kind starts
+ * a new one.
+ */
+export class PartsBuilder {
+  private readonly list: MessagePart[] = [];
+
+  reasoning(delta: string): void {
+    this.append("reasoning", delta);
+  }
+
+  text(delta: string): void {
+    this.append("text", delta);
+  }
+
+  /** A copy, safe to send or store while the run goes on. */
+  snapshot(pendingText = ""): MessagePart[] {
+    const copy = this.list.map((part) => ({ ...part }));
+    if (pendingText.length === 0) return copy;
+    const last = copy.at(-1);
+    if (last?.type === "text") last.text += pendingText;
+    else copy.push({ type: "text", text: pendingText });
+    return copy;
+  }
+
+  /** Characters of reasoning so far. */
+  get reasoningLength(): number {
+    let length = 0;
+    for (const part of this.list) if (part.type === "reasoning") length += part.text.length;
+    return length;
+  }
+
+  private append(type: "reasoning" | "text", delta: string): void {
+    const last = this.list.at(-1);
+    if (last?.type === type) last.text += delta;
+    else this.list.push({ type, text: delta });
+  }
+}
+
+/** The parts of a message stored before parts existed: its text, when it has any. */
+export function partsOfText(text: string): MessagePart[] {
+  return text.length > 0 ? [{ type: "text", text }] : [];
+}
