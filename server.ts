@@ -131,7 +131,19 @@ async function main(): Promise<void> {
   history.seed(
     recent.map(({ agentId, length, ...timing }) => ({ agentId, length, streamMs: streamMs(timing) })),
   );
-  const agentDeps = { llm, store, history, logger, observer: metrics };
+  const agentDeps = {
+    llm,
+    store,
+    history,
+    logger,
+    observer: metrics,
+    toolServices: {
+      searchMessages: (input: Parameters<typeof store.searchMessagesByOwnerId>[0]) =>
+        store.searchMessagesByOwnerId(input),
+      ownerOf: async (id: string) => (await store.getConversationById({ id }))?.ownerId ?? null,
+    },
+    toolTimeoutMs: env.TOOL_TIMEOUT_MS,
+  };
   const agents = new Map(roster.agents.map((profile) => [profile.id, new BaseAgent(profile, agentDeps)]));
   const runEvents = createRunBroadcaster(io);
   const runs = new RunManager({

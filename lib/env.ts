@@ -109,6 +109,7 @@ export const envSchema = z.object({
   MAX_ACTIVE_RUNS_PER_USER: z.preprocess(emptyAsUndefined, atLeastOne(6)),
   RATE_LIMIT_SESSIONS_PER_MINUTE: z.preprocess(emptyAsUndefined, atLeastOne(120)),
   MAX_SOCKETS_PER_USER: z.preprocess(emptyAsUndefined, atLeastOne(32)),
+  TOOL_TIMEOUT_MS: z.preprocess(emptyAsUndefined, durationMs(30_000, 100)),
   RATE_LIMIT_SOCKET_EVENTS_PER_SECOND: z.preprocess(emptyAsUndefined, atLeastOne(20)),
   MAX_SOCKETS_PER_ADDRESS: z.preprocess(emptyAsUndefined, atLeastOne(2000)),
   METRICS_PORT: z.preprocess(

@@ -5,9 +5,8 @@ import { tokenRate } from "@/lib/client/run";
 import { type AssistantEntry, displayStatus, type UserEntry } from "@/lib/client/state";
 import { ErrorBanner } from "./error-banner";
 import { avatarColor, formatDuration, formatRate } from "./format";
-import { Markdown } from "./markdown";
+import { MessageParts, segmentsOf } from "./message-parts";
 import { ProgressBar } from "./progress-bar";
-import { ReasoningBlock, reasoningSteps } from "./reasoning-block";
 import { ThinkingIndicator } from "./thinking-indicator";
 import { useSettings } from "./use-settings";
 import { useTypewriter } from "./use-typewriter";
@@ -71,11 +70,9 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
   const runStatus = displayStatus(entry.phase);
   // What the reader sees: an answer still being typed out is still streaming to them.
   const status = revealing && runStatus === "complete" ? "streaming" : runStatus;
-  const text = revealing ? entry.text.slice(0, shownLength) : entry.text;
-  const reasoning = settings.reasoning === "hidden" ? [] : reasoningSteps(entry);
-  // Reasoning on screen already shows the model at work; the spinner is for when nothing does.
-  const waitingForText =
-    text === "" && reasoning.length === 0 && (status === "thinking" || status === "streaming");
+  const segments = segmentsOf(entry, shownLength, settings.reasoning !== "hidden");
+  // Reasoning or a tool call on screen already shows the model at work; the spinner is for when nothing does.
+  const waitingForText = segments.length === 0 && (status === "thinking" || status === "streaming");
   const finished = status === "complete" && entry.live;
   // A finished bar stays at 100 for a moment, then gives its row to the answer's statistics.
   const [barDone, setBarDone] = useState(false);
@@ -115,27 +112,14 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
           ) : null}
         </header>
 
-        {reasoning.map((step) => (
-          <ReasoningBlock
-            key={step.index}
-            text={step.text}
-            active={step.active}
-            durationMs={step.durationMs}
-            keepOpen={settings.reasoning === "open"}
-          />
-        ))}
-
         {waitingForText ? <ThinkingIndicator agentName={entry.agentName} waiting={entry.waiting} /> : null}
 
-        <div
-          data-testid="streaming-text"
-          aria-live="polite"
-          className={`mt-1 min-w-0 break-words text-zinc-800 empty:hidden dark:text-zinc-200 ${
-            entry.live ? "motion-safe:animate-[fade-in_240ms_ease-out]" : ""
-          }`}
-        >
-          {text ? <Markdown text={text} streaming={status === "streaming"} /> : null}
-        </div>
+        <MessageParts
+          segments={segments}
+          streaming={status === "streaming"}
+          live={entry.live}
+          keepReasoningOpen={settings.reasoning === "open"}
+        />
 
         {showProgress ? (
           <ProgressBar

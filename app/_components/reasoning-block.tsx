@@ -1,23 +1,8 @@
 "use client";
 
 import { memo, useId, useState } from "react";
-import { type AssistantEntry, isTerminal } from "@/lib/client/run";
 import { Icon } from "./icon";
 import { useNow } from "./use-now";
-
-export type ReasoningStep = { index: number; text: string; active: boolean; durationMs: number | null };
-
-/** An answer's reasoning parts worth showing: whether each still grows, and how long it took. */
-export function reasoningSteps(entry: AssistantEntry): ReasoningStep[] {
-  const running = !isTerminal(entry.phase);
-  const last = entry.parts.length - 1;
-  return entry.parts.flatMap((part, index) => {
-    if (part.type !== "reasoning" || part.text.trim() === "") return [];
-    const timing = entry.partTimes[index];
-    const durationMs = timing && timing.endedAt !== null ? timing.endedAt - timing.startedAt : null;
-    return [{ index, text: part.text, active: running && index === last, durationMs }];
-  });
-}
 
 type Props = {
   text: string;

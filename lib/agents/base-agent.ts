@@ -1,11 +1,19 @@
 import type { RunOutcome } from "../db/queries";
-import { type ChatTurn, type LlmClient, LlmError, type StreamResult } from "../llm/types";
+import {
+  type ChatTurn,
+  type LlmClient,
+  LlmError,
+  type StreamResult,
+  type ToolDefinition,
+} from "../llm/types";
 import type { Logger } from "../logger";
 import type { RunError } from "../protocol";
 import { type AnswerHistory, streamMs } from "./progress";
+import { DEFAULT_MAX_STEPS } from "./roster";
 import type { Run } from "./run";
 import { interruptedError } from "./run-errors";
 import { type RunObserver, type RunReport, tokensPerSecond } from "./run-report";
+import { type ToolServices, toolsForRun } from "./tools/registry";
 import type { AgentProfile } from "./types";
 
 export type AgentStore = {
@@ -19,6 +27,10 @@ export type AgentDeps = {
   history: AnswerHistory;
   logger: Logger;
   observer: RunObserver;
+  /** What the built-in tools reach: the owner's conversations, for search_conversations. */
+  toolServices: ToolServices;
+  /** TOOL_TIMEOUT_MS. */
+  toolTimeoutMs: number;
 };
 
 /** An agent of the roster: turns one run into a streamed, stored answer. */
@@ -48,15 +60,27 @@ export class BaseAgent {
     }
     try {
       const history = await loadHistory();
+      const tools = await toolsForRun({
+        grants: this.profile.tools ?? [],
+        conversationId: run.conversationId,
+        services: this.deps.toolServices,
+      });
       await this.deps.store.markRunStreamingById({ id: run.messageId, model });
-      const result = run.signal.aborted ? cancelledBeforeStart() : await this.stream(run, model, history);
+      const result = run.signal.aborted
+        ? cancelledBeforeStart()
+        : await this.stream(run, model, history, tools);
       await this.finish(run, model, result);
     } catch (error) {
       await this.finishWithError(run, model, toRunError(error), error);
     }
   }
 
-  private stream(run: Run, model: string, history: ChatTurn[]): Promise<StreamResult> {
+  private stream(
+    run: Run,
+    model: string,
+    history: ChatTurn[],
+    tools: ToolDefinition[],
+  ): Promise<StreamResult> {
     return this.deps.llm.stream({
       modelId: model,
       system: this.profile.systemPrompt,
@@ -67,6 +91,12 @@ export class BaseAgent {
       abortSignal: run.signal,
       onDelta: (delta) => run.delta(delta),
       onReasoning: (delta) => run.reasoning(delta),
+      ...(tools.length > 0 && {
+        tools,
+        maxSteps: this.profile.maxSteps ?? DEFAULT_MAX_STEPS,
+        toolTimeoutMs: this.deps.toolTimeoutMs,
+        onTool: (event) => run.tool(event),
+      }),
       onStatus: (report) => run.status(report),
       onAttemptFailed: (failure) => this.deps.observer.upstreamFailed(failure),
     });

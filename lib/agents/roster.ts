@@ -1,21 +1,49 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { grantRefusal, type ToolGrant } from "./tools/registry";
 import type { AgentProfile, PublicAgent } from "./types";
 
-const agentProfileSchema = z.object({
-  id: z
-    .string()
-    .trim()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "ids are lowercase letters, digits, - and _"),
-  name: z.string().trim().min(1).max(80),
-  description: z.string().trim().max(300).default(""),
-  systemPrompt: z.string().trim().min(1),
-  model: z.string().trim().min(1).optional(),
-  maxOutputTokens: z.number().int().positive().max(200_000).optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  reasoningEffort: z.enum(["low", "medium", "high"]).optional(),
-});
+export const DEFAULT_MAX_STEPS = 5;
+export const MAX_STEPS_LIMIT = 20;
+
+// A grant is a tool's name, or { name, requireApproval } (SPEC §7).
+const toolGrantSchema = z
+  .union([
+    z.string().trim().min(1),
+    z.object({ name: z.string().trim().min(1), requireApproval: z.boolean().default(false) }),
+  ])
+  .transform(
+    (grant): ToolGrant => (typeof grant === "string" ? { name: grant, requireApproval: false } : grant),
+  );
+
+const agentProfileSchema = z
+  .object({
+    id: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "ids are lowercase letters, digits, - and _"),
+    name: z.string().trim().min(1).max(80),
+    description: z.string().trim().max(300).default(""),
+    systemPrompt: z.string().trim().min(1),
+    model: z.string().trim().min(1).optional(),
+    maxOutputTokens: z.number().int().positive().max(200_000).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    reasoningEffort: z.enum(["low", "medium", "high"]).optional(),
+    tools: z
+      .array(toolGrantSchema)
+      .transform((grants) =>
+        grants.filter((grant, i) => grants.findIndex((g) => g.name === grant.name) === i),
+      )
+      .optional(),
+    maxSteps: z.number().int().min(1).max(MAX_STEPS_LIMIT).optional(),
+  })
+  .superRefine((agent, ctx) => {
+    for (const [index, grant] of (agent.tools ?? []).entries()) {
+      const message = grantRefusal(agent.id, grant);
+      if (message) ctx.addIssue({ code: "custom", path: ["tools", index], message });
+    }
+  });
 
 // A bare array is accepted as shorthand for { agents: [...] }; normalising
 // first keeps error paths precise ("agents.0.systemPrompt").
@@ -36,8 +64,13 @@ export const builtInAgents: AgentProfile[] = [
     systemPrompt:
       "You are Atlas, a knowledgeable and friendly assistant in a group chat. Answer clearly and " +
       "completely, use Markdown (headings, lists, fenced code with a language) where it helps, and say " +
-      "so when you are unsure. Other participants' messages may be prefixed with their name in brackets.",
+      "so when you are unsure. Other participants' messages may be prefixed with their name in brackets. " +
+      "Use the calculator for arithmetic and current_time for today's date or the time.",
     maxOutputTokens: 2048,
+    tools: [
+      { name: "calculator", requireApproval: false },
+      { name: "current_time", requireApproval: false },
+    ],
   },
   {
     id: "quill",

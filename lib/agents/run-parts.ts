@@ -1,12 +1,15 @@
+import type { ToolEvent } from "../llm/types";
 import type { MessagePart } from "../protocol";
+import { applyToolChange } from "../protocol/tool-parts";
 
 /**
  * A message's parts in order of appearance, built from the run's stream:
  * consecutive pieces of one kind extend the last part, a change of kind starts
- * a new one.
+ * a new one. A tool call is one part from its first event on, changed in place
+ * by the later ones.
  */
 export class PartsBuilder {
-  private readonly list: MessagePart[] = [];
+  private list: MessagePart[] = [];
 
   reasoning(delta: string): void {
     this.append("reasoning", delta);
@@ -14,6 +17,11 @@ export class PartsBuilder {
 
   text(delta: string): void {
     this.append("text", delta);
+  }
+
+  /** One change of a tool call, applied as the browser applies it (lib/protocol/tool-parts). */
+  tool(event: ToolEvent): void {
+    this.list = applyToolChange(this.list, event);
   }
 
   /** A copy, safe to send or store while the run goes on. */

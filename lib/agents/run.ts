@@ -1,4 +1,4 @@
-import type { StatusReport } from "../llm/types";
+import type { StatusReport, ToolEvent } from "../llm/types";
 import type {
   AgentMessageEvent,
   AgentProcessingCompleteEvent,
@@ -6,6 +6,7 @@ import type {
   AgentProcessingReasoningEvent,
   AgentProcessingStartedEvent,
   AgentProcessingStatusEvent,
+  AgentProcessingToolEvent,
   AgentProcessingUpdateEvent,
   FinishReason,
   InProgressRun,
@@ -21,6 +22,7 @@ export interface RunEvents {
   started(event: AgentProcessingStartedEvent): void;
   update(event: AgentProcessingUpdateEvent): void;
   reasoning(event: AgentProcessingReasoningEvent): void;
+  tool(event: AgentProcessingToolEvent): void;
   complete(event: AgentProcessingCompleteEvent): void;
   error(event: AgentProcessingErrorEvent): void;
   status(event: AgentProcessingStatusEvent): void;
@@ -44,7 +46,7 @@ export type RunInit = {
  * One agent answering one message: owns the sequence numbers, the text and
  * parts as broadcast so far (the snapshot a late joiner gets) and the abort
  * switch. Every event of the run goes out through here, so seq has no gap
- * across text and reasoning, the broadcast text deltas always add up to
+ * across text, reasoning and tool calls, the broadcast text deltas always add up to
  * `text`, and the broadcast deltas of every kind rebuild `parts`.
  */
 export class Run {
@@ -61,6 +63,7 @@ export class Run {
   private pendingTokens = 0;
   private readonly builtParts = new PartsBuilder();
   private reasoningLength = 0;
+  private toolInputLength = 0;
   private deltaCount = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private progress = 0;
@@ -163,6 +166,35 @@ export class Run {
     });
   }
 
+  /**
+   * One change of a tool call, one event, after any text still waiting in the
+   * coalescing window; the call's part is updated in place.
+   */
+  tool(event: ToolEvent): void {
+    if (this.ended) return;
+    this.flush();
+    const now = this.now();
+    this.firstTokenAt ??= now;
+    this.toolInputLength += event.inputDelta?.length ?? 0;
+    this.builtParts.tool(event);
+    const { toolCallId, toolName, state, inputDelta, input, output, errorText } = event;
+    const estimate = this.estimate(now);
+    this.events.tool({
+      ...this.ids(),
+      seq: ++this.seq,
+      toolCallId,
+      toolName,
+      state,
+      ...(inputDelta !== undefined && { inputDelta }),
+      ...(input !== undefined && { input }),
+      ...(output !== undefined && { output }),
+      ...(errorText !== undefined && { errorText }),
+      progress: estimate.progress,
+      etaMs: estimate.etaMs,
+      ts: now,
+    });
+  }
+
   complete(result: { text: string; finishReason: FinishReason; usage: Usage }): void {
     this.flush();
     if (this.ended) return;
@@ -216,9 +248,9 @@ export class Run {
     return this.builtParts.snapshot(this.pending);
   }
 
-  /** Characters streamed so far, reasoning included: what the progress estimate counts. */
+  /** Characters streamed so far, reasoning and tool inputs included: what the progress estimate counts. */
   get streamedLength(): number {
-    return this.reasoningLength + this.text.length;
+    return this.reasoningLength + this.toolInputLength + this.text.length;
   }
 
   private flush(): void {
@@ -245,10 +277,10 @@ export class Run {
     });
   }
 
-  /** Progress over reasoning and text alike, never lower than what was already sent. */
+  /** Progress over reasoning, tool inputs and text alike, never lower than what was already sent. */
   private estimate(now: number): { progress: number; etaMs: number } {
     const estimate = estimateProgress({
-      textLength: this.reasoningLength + this.sentText.length,
+      textLength: this.reasoningLength + this.toolInputLength + this.sentText.length,
       expected: this.init.expected,
       msSinceFirstToken: now - (this.firstTokenAt ?? now),
     });

@@ -1,4 +1,5 @@
 import type { ReasoningEffort } from "../llm/types";
+import type { ToolGrant } from "./tools/registry";
 
 /** An agent as configured in the roster (AGENTS_FILE or built in). */
 export type AgentProfile = {
@@ -12,6 +13,10 @@ export type AgentProfile = {
   temperature?: number;
   /** How hard a reasoning model should think, passed upstream; the model's default when absent. */
   reasoningEffort?: ReasoningEffort;
+  /** The tools it may call, checked at start-up; none when absent. */
+  tools?: ToolGrant[];
+  /** Model → tool → model steps of one answer at most; DEFAULT_MAX_STEPS when absent. */
+  maxSteps?: number;
 };
 
 /** What the browser may see of an agent: no prompt. */

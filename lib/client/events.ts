@@ -8,7 +8,7 @@ import {
   newRun,
   type RunPhase,
 } from "./run";
-import { applyReasoning, applyUpdate } from "./sequence";
+import { applyReasoning, applyToolEvent, applyUpdate } from "./sequence";
 import type { ChatState, ServerEvent, UserEntry } from "./types";
 
 const nameOf = (state: ChatState, agentId: string) => state.agentNames[agentId] ?? agentId;
@@ -43,6 +43,8 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
       return updateRun(state, event.payload, "thinking", (run) => applyUpdate(run, event.payload));
     case "agent_processing_reasoning":
       return updateRun(state, event.payload, "thinking", (run) => applyReasoning(run, event.payload));
+    case "agent_processing_tool":
+      return updateRun(state, event.payload, "thinking", (run) => applyToolEvent(run, event.payload));
     case "agent_processing_complete":
       return updateRun(state, event.payload, "thinking", (run) => applyComplete(run, event.payload));
     case "agent_processing_error":

@@ -1,4 +1,5 @@
 import type { MessagePart } from "../protocol";
+import { applyToolChange, type ToolChange } from "../protocol/tool-parts";
 
 /** When a reasoning part began and ended, by the server's clock; absent when it was not seen live. */
 export type PartTiming = { startedAt: number; endedAt: number | null };
@@ -29,6 +30,13 @@ export function appendDelta(
     parts: [...parts, { type, text: delta }],
     partTimes: type === "reasoning" ? { ...times, [at]: { startedAt: ts, endedAt: null } } : times,
   };
+}
+
+/** Adds a tool call's change: a new call starts a part (and ends the reasoning before it), a known one changes in place. */
+export function applyTool(current: Streamed, change: ToolChange, ts: number): Streamed {
+  const parts = applyToolChange(current.parts, change);
+  const added = parts.length > current.parts.length;
+  return { parts, partTimes: added ? closeOpen(current.partTimes, ts) : current.partTimes };
 }
 
 /** Ends every reasoning part still open at `ts`. */

@@ -4,6 +4,7 @@ import type {
   AgentProcessingReasoningEvent,
   AgentProcessingStartedEvent,
   AgentProcessingStatusEvent,
+  AgentProcessingToolEvent,
   AgentProcessingUpdateEvent,
   ErrorInfo,
   FinishReason,
@@ -25,7 +26,8 @@ export type RunPhase =
 /** A streamed event that takes its place by seq. */
 export type Sequenced =
   | { kind: "text"; event: AgentProcessingUpdateEvent }
-  | { kind: "reasoning"; event: AgentProcessingReasoningEvent };
+  | { kind: "reasoning"; event: AgentProcessingReasoningEvent }
+  | { kind: "tool"; event: AgentProcessingToolEvent };
 
 export type WaitingInfo = { status: RunStatus; detail: string; retryInMs: number | null; at: number };
 
@@ -50,7 +52,7 @@ export type AssistantEntry = {
    * textLength proves where it fits.
    */
   seq: number | null;
-  /** Updates and reasoning that arrived ahead of a gap, applied once the gap fills. */
+  /** Updates, reasoning and tool changes that arrived ahead of a gap, applied once the gap fills. */
   pending: Record<number, Sequenced>;
   /** 0..1, never decreasing. */
   progress: number;

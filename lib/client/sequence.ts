@@ -1,5 +1,9 @@
-import type { AgentProcessingReasoningEvent, AgentProcessingUpdateEvent } from "../protocol";
-import { appendDelta } from "./parts";
+import type {
+  AgentProcessingReasoningEvent,
+  AgentProcessingToolEvent,
+  AgentProcessingUpdateEvent,
+} from "../protocol";
+import { appendDelta, applyTool } from "./parts";
 import { type AssistantEntry, isTerminal, type Sequenced } from "./run";
 
 /** Applies an answer delta in seq order, exactly once. */
@@ -10,6 +14,10 @@ export const applyUpdate = (run: AssistantEntry, event: AgentProcessingUpdateEve
 export const applyReasoning = (run: AssistantEntry, event: AgentProcessingReasoningEvent) =>
   applySequenced(run, { kind: "reasoning", event });
 
+/** Applies a change of a tool call in the same seq order as the answer's. */
+export const applyToolEvent = (run: AssistantEntry, event: AgentProcessingToolEvent) =>
+  applySequenced(run, { kind: "tool", event });
+
 /** Applies streamed events strictly in seq order, exactly once: early ones wait, repeats are dropped. */
 function applySequenced(run: AssistantEntry, item: Sequenced): AssistantEntry {
   if (isTerminal(run.phase)) return run;
@@ -18,8 +26,8 @@ function applySequenced(run: AssistantEntry, item: Sequenced): AssistantEntry {
   if (next.seq === null) {
     // What we hold came from storage without a seq: only an update that
     // continues exactly where its text ends proves where the stream stands.
-    if (item.kind === "reasoning") return next;
-    if (item.event.textLength !== next.text.length + event.delta.length) {
+    if (item.kind !== "text") return next;
+    if (item.event.textLength !== next.text.length + item.event.delta.length) {
       return { ...next, progress: Math.max(next.progress, item.event.progress), etaMs: item.event.etaMs };
     }
     next = { ...next, seq: event.seq - 1 };
@@ -41,27 +49,34 @@ function applySequenced(run: AssistantEntry, item: Sequenced): AssistantEntry {
 }
 
 function applyOne(run: AssistantEntry, item: Sequenced): AssistantEntry {
-  const streamed = appendDelta(run, item.kind, item.event.delta, item.event.ts);
-  const base = { ...run, ...streamed, phase: "streaming" as const, seq: item.event.seq, waiting: null };
-  if (item.kind === "reasoning") {
-    // The bar keeps moving while the model reasons, never backwards.
-    const { progress, etaMs } = item.event;
+  const step = { phase: "streaming" as const, seq: item.event.seq, waiting: null };
+  if (item.kind === "text") {
+    const { event } = item;
     return {
-      ...base,
-      startedAt: run.startedAt ?? item.event.ts,
-      progress: progress === undefined ? run.progress : Math.max(run.progress, progress),
-      etaMs: etaMs ?? run.etaMs,
+      ...run,
+      ...appendDelta(run, "text", event.delta, event.ts),
+      ...step,
+      text: run.text + event.delta,
+      progress: Math.max(run.progress, event.progress),
+      etaMs: event.etaMs,
+      tokenCount: Math.max(run.tokenCount, event.tokenCount),
+      firstTokenAt: run.firstTokenAt ?? event.ts,
+      lastTokenAt: event.ts,
+      startedAt: run.startedAt ?? event.ts,
     };
   }
-  const { event } = item;
+  const streamed =
+    item.kind === "reasoning"
+      ? appendDelta(run, "reasoning", item.event.delta, item.event.ts)
+      : applyTool(run, item.event, item.event.ts);
+  // The bar keeps moving through reasoning and tool steps, never backwards.
+  const { progress, etaMs, ts } = item.event;
   return {
-    ...base,
-    text: run.text + event.delta,
-    progress: Math.max(run.progress, event.progress),
-    etaMs: event.etaMs,
-    tokenCount: Math.max(run.tokenCount, event.tokenCount),
-    firstTokenAt: run.firstTokenAt ?? event.ts,
-    lastTokenAt: event.ts,
-    startedAt: run.startedAt ?? event.ts,
+    ...run,
+    ...streamed,
+    ...step,
+    startedAt: run.startedAt ?? ts,
+    progress: progress === undefined ? run.progress : Math.max(run.progress, progress),
+    etaMs: etaMs ?? run.etaMs,
   };
 }

@@ -1,4 +1,5 @@
 import {
+  isStepCount,
   type LanguageModel,
   type LanguageModelUsage,
   smoothStream,
@@ -8,15 +9,23 @@ import {
 } from "ai";
 import type { FinishReason, Usage } from "../protocol";
 import { IncompleteStreamError } from "./classify-error";
-import type { StreamRequest } from "./types";
+import { toModelMessages } from "./history";
+import { createToolEventMapper, type ToolActivity, toToolSet } from "./tools";
+import type { StreamRequest, ToolEvent } from "./types";
+
+export const DEFAULT_MAX_STEPS = 5;
 
 /** Mutable progress of one run, shared by its attempts. */
 export type RunState = {
   text: string;
   reasoning: string;
   startedAt: number;
-  /** The first text or reasoning delta: after it, nothing may be retried. */
+  /** The first text or reasoning delta or tool event: after it, nothing may be retried. */
   firstDeltaAt: number | null;
+  /** Model calls of the attempt that got furthest. */
+  steps: number;
+  /** Tool calls the model made (valid or not). */
+  toolCalls: number;
 };
 
 export type AttemptOutcome =
@@ -57,22 +66,39 @@ type Observed = {
 
 type TimeoutKind = "first_token" | "stalled";
 
-/** Aborts the upstream when the current deadline passes and remembers which one it was. */
-function createWatchdog(upstream: AbortController) {
+/**
+ * Aborts the upstream when the current deadline passes and remembers which one
+ * it was. While a tool runs the upstream is rightly silent: the watchdog holds
+ * its fire and starts counting again when the last running tool settles.
+ */
+function createWatchdog(upstream: AbortController, chunkTimeoutMs: number) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let fired: TimeoutKind | null = null;
-  return {
-    arm(which: TimeoutKind, ms: number) {
-      clearTimeout(timer);
-      if (ms <= 0) return;
-      timer = setTimeout(() => {
-        fired = which;
-        upstream.abort(new DOMException(`${which} timeout of ${ms} ms`, "TimeoutError"));
-      }, ms);
-    },
-    stop: () => clearTimeout(timer),
-    fired: () => fired,
+  let running = 0;
+  let stopped = false;
+  const arm = (which: TimeoutKind, ms: number) => {
+    clearTimeout(timer);
+    if (ms <= 0 || running > 0 || stopped) return;
+    timer = setTimeout(() => {
+      fired = which;
+      upstream.abort(new DOMException(`${which} timeout of ${ms} ms`, "TimeoutError"));
+    }, ms);
   };
+  const tools: ToolActivity = {
+    started() {
+      running += 1;
+      clearTimeout(timer);
+    },
+    settled() {
+      running -= 1;
+      arm("stalled", chunkTimeoutMs);
+    },
+  };
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+  return { arm, tools, stop, fired: () => fired };
 }
 
 /** Forwards the caller's abort to the upstream request; returns the unlink function. */
@@ -83,12 +109,18 @@ function linkAbort(from: AbortSignal, to: AbortController): () => void {
   return () => from.removeEventListener("abort", forward);
 }
 
-function startStream(input: AttemptInput, signal: AbortSignal) {
+function startStream(input: AttemptInput, signal: AbortSignal, activity: ToolActivity) {
   const { request } = input;
+  const tools = toToolSet(request.tools, { timeoutMs: request.toolTimeoutMs, activity });
+  const maxSteps = Math.max(1, request.maxSteps ?? DEFAULT_MAX_STEPS);
   return streamText({
     model: input.model,
     instructions: request.system || undefined,
-    messages: request.messages.map((turn) => ({ role: turn.role, content: turn.content })),
+    messages: toModelMessages(request.messages),
+    tools,
+    stopWhen: isStepCount(maxSteps),
+    // The last step is offered no tools, so the model answers with what it has.
+    prepareStep: ({ stepNumber }) => (stepNumber >= maxSteps - 1 ? { activeTools: [] } : undefined),
     maxOutputTokens: request.maxOutputTokens,
     temperature: request.temperature,
     // OpenAI-compatible providers send this as `reasoning_effort`.
@@ -111,22 +143,34 @@ function startStream(input: AttemptInput, signal: AbortSignal) {
 export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   const upstream = new AbortController();
   const unlink = linkAbort(input.request.abortSignal, upstream);
-  const watchdog = createWatchdog(upstream);
+  const watchdog = createWatchdog(upstream, input.chunkTimeoutMs);
   watchdog.arm("first_token", input.firstTokenTimeoutMs);
   const observed: Observed = { aborted: false };
+  const toolEvents = createToolEventMapper();
+  input.state.steps = 0;
+  /** Runs a caller's callback; one that throws ends the attempt and is rethrown. */
+  const guarded = (call: () => void) => {
+    try {
+      call();
+    } catch (error) {
+      observed.callbackError = { error };
+      upstream.abort(error);
+      return;
+    }
+    watchdog.arm("stalled", input.chunkTimeoutMs);
+  };
   try {
-    await consume(startStream(input, upstream.signal).stream, upstream.signal, (part) => {
+    const stream = startStream(input, upstream.signal, watchdog.tools).stream;
+    await consume(stream, upstream.signal, (part) => {
       if (part.type === "text-delta" || part.type === "reasoning-delta") {
         if (part.text === "" || upstream.signal.aborted) return;
-        try {
-          deliver(part.type === "text-delta" ? "text" : "reasoning", withoutNul(part.text), input);
-        } catch (error) {
-          observed.callbackError = { error };
-          upstream.abort(error);
-          return;
-        }
-        watchdog.arm("stalled", input.chunkTimeoutMs);
-      } else if (part.type === "error") observed.error ??= part.error;
+        const kind = part.type === "text-delta" ? "text" : "reasoning";
+        guarded(() => deliver(kind, withoutNul(part.text), input));
+      } else if (part.type.startsWith("tool-")) {
+        const events = toolEvents(part);
+        if (events.length > 0 && !upstream.signal.aborted) guarded(() => deliverTools(events, input));
+      } else if (part.type === "start-step") input.state.steps += 1;
+      else if (part.type === "error") observed.error ??= part.error;
       else if (part.type === "abort") observed.aborted = true;
       else if (part.type === "finish")
         observed.finish = { reason: part.finishReason, usage: part.totalUsage };
@@ -158,6 +202,15 @@ function deliver(kind: "text" | "reasoning", delta: string, input: AttemptInput)
   } else {
     state.reasoning += delta;
     request.onReasoning?.(delta);
+  }
+}
+
+function deliverTools(events: ToolEvent[], input: AttemptInput): void {
+  const { state, request } = input;
+  state.firstDeltaAt ??= performance.now();
+  for (const event of events) {
+    if (event.state === "input-available") state.toolCalls += 1;
+    request.onTool?.(event);
   }
 }
 

@@ -65,6 +65,18 @@ export function isNotStreamingFailure(error: unknown): boolean {
   return /\bstream/i.test(`${api.message} ${api.responseBody ?? ""}`);
 }
 
+/**
+ * The model cannot take tools: Ollama answers "<model> does not support tools",
+ * which LiteLLM passes on as a 400.
+ */
+export function isToolsUnsupportedFailure(error: unknown): boolean {
+  const api = findApiCallError(error);
+  if (api?.statusCode !== 400) return false;
+  return /does not support (?:tools|tool|function) ?(?:calling|calls|use)?|tools? (?:is|are) not supported/i.test(
+    `${api.message} ${api.responseBody ?? ""}`,
+  );
+}
+
 function isNetworkFailure(error: unknown): boolean {
   for (const link of causeChain(error)) {
     const code = (link as { code?: unknown }).code;

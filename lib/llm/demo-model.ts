@@ -8,7 +8,15 @@ import type {
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
 import { simulateReadableStream } from "ai";
-import { composeDemoAnswer, composeDemoReasoning, splitIntoWords } from "./demo-text";
+import {
+  composeDemoAnswer,
+  composeDemoReasoning,
+  composeDemoToolIntent,
+  composeDemoToolReport,
+  type DemoToolName,
+  expressionIn,
+  splitIntoWords,
+} from "./demo-text";
 import { streamAnswer } from "./stream";
 import type { LlmClient, UpstreamHealth } from "./types";
 
@@ -58,31 +66,104 @@ function usageFor(
   };
 }
 
-/** The reasoning and the answer the demo gives to a prompt. */
-function scriptFor(prompt: LanguageModelV4Prompt) {
-  const question = lastUserText(prompt);
-  return { reasoning: composeDemoReasoning(question), text: composeDemoAnswer(question) };
+type DemoToolCall = { toolCallId: string; toolName: DemoToolName; input: string };
+
+type DemoScript = { reasoning: string; text: string; toolCall?: DemoToolCall };
+
+/** The tool the demo calls when it is offered one it knows: current_time, else calculator. */
+function toolToCall(options: LanguageModelV4CallOptions, question: string): DemoToolCall | undefined {
+  const offered = new Set((options.tools ?? []).map((tool) => tool.name));
+  const toolCallId = `call_demo_${Math.random().toString(36).slice(2, 10)}`;
+  if (offered.has("current_time")) {
+    return { toolCallId, toolName: "current_time", input: JSON.stringify({ timeZone: "UTC" }) };
+  }
+  if (offered.has("calculator")) {
+    const expression = expressionIn(question) ?? "6 * 7";
+    return { toolCallId, toolName: "calculator", input: JSON.stringify({ expression }) };
+  }
+  return undefined;
 }
 
-function streamPartsFor(prompt: LanguageModelV4Prompt): LanguageModelV4StreamPart[] {
-  const script = scriptFor(prompt);
+/** What the tool the demo called gave back, when the prompt ends with its result. */
+function toolResultIn(prompt: LanguageModelV4Prompt) {
+  const last = prompt.at(-1);
+  if (last?.role !== "tool") return undefined;
+  const result = last.content.find((part) => part.type === "tool-result");
+  if (!result) return undefined;
+  const { output } = result;
+  const failed = output.type === "error-text" || output.type === "error-json";
+  const value =
+    output.type === "text" || output.type === "error-text"
+      ? output.value
+      : "value" in output
+        ? JSON.stringify(output.value)
+        : output.type;
+  return { toolName: result.toolName, value, failed };
+}
+
+/**
+ * What the demo does with a prompt: reason and call a tool when offered one it
+ * knows; once the tool's result is in the prompt, report it and answer.
+ */
+function scriptFor(options: LanguageModelV4CallOptions): DemoScript {
+  const { prompt } = options;
+  const question = lastUserText(prompt);
+  const result = toolResultIn(prompt);
+  if (result) {
+    const report = composeDemoToolReport(result.toolName, result.value, result.failed);
+    return { reasoning: "", text: `${report}\n\n${composeDemoAnswer(question)}` };
+  }
+  const toolCall = toolToCall(options, question);
+  const reasoning = composeDemoReasoning(question);
+  if (!toolCall) return { reasoning, text: composeDemoAnswer(question) };
+  return { reasoning: reasoning + composeDemoToolIntent(toolCall.toolName), text: "", toolCall };
+}
+
+function toolCallParts(call: DemoToolCall): LanguageModelV4StreamPart[] {
+  const { toolCallId: id, toolName, input } = call;
+  const size = Math.ceil(input.length / 4);
+  const pieces = Array.from({ length: Math.ceil(input.length / size) }, (_, i) =>
+    input.slice(i * size, (i + 1) * size),
+  );
+  return [
+    { type: "tool-input-start", id, toolName },
+    ...pieces.map((delta): LanguageModelV4StreamPart => ({ type: "tool-input-delta", id, delta })),
+    { type: "tool-input-end", id },
+    { type: "tool-call", toolCallId: id, toolName, input },
+  ];
+}
+
+function streamPartsFor(options: LanguageModelV4CallOptions): LanguageModelV4StreamPart[] {
+  const script = scriptFor(options);
   const thoughts = splitIntoWords(script.reasoning);
   const words = splitIntoWords(script.text);
-  return [
+  const parts: LanguageModelV4StreamPart[] = [
     { type: "stream-start", warnings: [] },
     { type: "response-metadata", modelId: DEMO_MODEL_ID, timestamp: new Date() },
-    { type: "reasoning-start", id: "r0" },
-    ...thoughts.map((delta): LanguageModelV4StreamPart => ({ type: "reasoning-delta", id: "r0", delta })),
-    { type: "reasoning-end", id: "r0" },
-    { type: "text-start", id: "0" },
-    ...words.map((delta): LanguageModelV4StreamPart => ({ type: "text-delta", id: "0", delta })),
-    { type: "text-end", id: "0" },
-    {
-      type: "finish",
-      finishReason: { unified: "stop", raw: "stop" },
-      usage: usageFor(prompt, words.length, thoughts.length),
-    },
   ];
+  if (thoughts.length > 0) {
+    parts.push(
+      { type: "reasoning-start", id: "r0" },
+      ...thoughts.map((delta): LanguageModelV4StreamPart => ({ type: "reasoning-delta", id: "r0", delta })),
+      { type: "reasoning-end", id: "r0" },
+    );
+  }
+  if (words.length > 0) {
+    parts.push(
+      { type: "text-start", id: "0" },
+      ...words.map((delta): LanguageModelV4StreamPart => ({ type: "text-delta", id: "0", delta })),
+      { type: "text-end", id: "0" },
+    );
+  }
+  if (script.toolCall) parts.push(...toolCallParts(script.toolCall));
+  parts.push({
+    type: "finish",
+    finishReason: script.toolCall
+      ? { unified: "tool-calls", raw: "tool_calls" }
+      : { unified: "stop", raw: "stop" },
+    usage: usageFor(options.prompt, words.length, thoughts.length),
+  });
+  return parts;
 }
 
 /** An in-process AI SDK language model that answers from a script, without any network. */
@@ -95,22 +176,28 @@ export class DemoLanguageModel implements LanguageModelV4 {
   constructor(private readonly pace: DemoPace = REALISTIC_PACE) {}
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
-    const { reasoning, text } = scriptFor(options.prompt);
+    const { reasoning, text, toolCall } = scriptFor(options);
     return {
       content: [
-        { type: "reasoning", text: reasoning },
-        { type: "text", text },
+        ...(reasoning ? [{ type: "reasoning" as const, text: reasoning }] : []),
+        ...(text ? [{ type: "text" as const, text }] : []),
+        ...(toolCall ? [{ type: "tool-call" as const, ...toolCall }] : []),
       ],
-      finishReason: { unified: "stop", raw: "stop" },
+      finishReason: toolCall
+        ? { unified: "tool-calls", raw: "tool_calls" }
+        : { unified: "stop", raw: "stop" },
       usage: usageFor(options.prompt, splitIntoWords(text).length, splitIntoWords(reasoning).length),
       warnings: [],
     };
   }
 
-  /** Reasons for a moment (about 50 words), then answers, one word per part at the set pace. */
+  /**
+   * Reasons for a moment (about 50 words), then answers, one word per part at
+   * the set pace; offered current_time or calculator, it calls that tool first.
+   */
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
     const source = simulateReadableStream({
-      chunks: streamPartsFor(options.prompt),
+      chunks: streamPartsFor(options),
       initialDelayInMs: this.pace.initialDelayMs,
       chunkDelayInMs: this.pace.wordDelayMs,
     });
@@ -147,6 +234,7 @@ export function createDemoClient(options: { pace?: DemoPace } = {}): LlmClient {
         upstream: "the demo model",
         languageModel: () => model,
         nonStreamingModels: new Set(),
+        toollessModels: new Set(),
       }),
     health: async () => health,
     lastKnownHealth: () => health,

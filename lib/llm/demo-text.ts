@@ -35,6 +35,28 @@ export function composeDemoReasoning(lastUserMessage: string): string {
   ].join(" ");
 }
 
+/** The tools the demo knows how to call, in the order it prefers them. */
+export type DemoToolName = "current_time" | "calculator";
+
+/** The first arithmetic in the user's words, e.g. "12 * 7" in "what is 12 * 7?". */
+export function expressionIn(message: string): string | undefined {
+  return message.match(/\d+(?:\.\d+)?(?:\s*[-+*/^%]\s*\d+(?:\.\d+)?)+/)?.[0];
+}
+
+/** The line of reasoning that announces the tool call. */
+export function composeDemoToolIntent(toolName: DemoToolName): string {
+  return toolName === "current_time"
+    ? " First I will call the current_time tool, so there is something real to show."
+    : " First I will call the calculator tool, so there is something real to show.";
+}
+
+/** How the demo reports, honestly, what the tool it called gave back. */
+export function composeDemoToolReport(toolName: string, result: string, failed: boolean): string {
+  const shown = result.replace(/\s+/g, " ").trim().replace(/`/g, "'");
+  if (failed) return `I called the \`${toolName}\` tool, but it failed: ${shown}`;
+  return `I called the \`${toolName}\` tool and it returned \`${shown}\`. That value came from the tool itself, not from me.`;
+}
+
 /**
  * The demo model's answer: deterministic for a given message, a few paragraphs of
  * Markdown with a quote, a list and a code block so rendering can be seen.

@@ -133,6 +133,7 @@ export function createGatewayClient(options: GatewayClientOptions): LlmClient {
     upstream,
     languageModel: (modelId, mode) => languageModel(provider.chatModel(modelId), mode),
     nonStreamingModels: new Set<string>(),
+    toollessModels: new Set<string>(),
     describeMissingModel: models.describeMissing,
   };
   const label = options.label ?? defaultLabel(options.kind, options.baseURL);

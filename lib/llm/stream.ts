@@ -1,7 +1,12 @@
 import type { LanguageModel } from "ai";
 import type { Usage } from "../protocol";
 import { type AttemptOutcome, type RunState, runAttempt } from "./attempt";
-import { type ClassifiedFailure, classifyFailure, isNotStreamingFailure } from "./classify-error";
+import {
+  type ClassifiedFailure,
+  classifyFailure,
+  isNotStreamingFailure,
+  isToolsUnsupportedFailure,
+} from "./classify-error";
 import { backoffDelayMs, sleep } from "./retry-policy";
 import { LlmError, type StreamRequest, type StreamResult } from "./types";
 import { capitalize, formatSeconds } from "./wording";
@@ -26,16 +31,25 @@ export type StreamEngineConfig = {
   languageModel: (modelId: string, mode: "stream" | "generate") => LanguageModel;
   /** Models known not to stream; the engine adds to it when `auto` falls back. */
   nonStreamingModels: Set<string>;
+  /** Models known to refuse tools; the engine adds to it when one does, and asks them without tools. */
+  toollessModels: Set<string>;
   /** The message for an unknown model, e.g. naming the models on offer. */
   describeMissingModel?: (modelId: string) => Promise<string>;
 };
 
-type Run = { request: StreamRequest; config: StreamEngineConfig; state: RunState; simulated: boolean };
+type Run = {
+  request: StreamRequest;
+  config: StreamEngineConfig;
+  state: RunState;
+  simulated: boolean;
+  /** The model refused the tools: it is asked without them, as a plain chat. */
+  withoutTools: boolean;
+};
 
 /**
  * Streams one answer with retries, timeouts, simulated streaming and the `auto`
- * fallback. Retries happen only while nothing has reached onDelta or onReasoning,
- * so nothing is ever delivered twice. Resolves with `cancelled` on the caller's
+ * fallback. Retries happen only while nothing has reached onDelta, onReasoning
+ * or onTool, so nothing is ever delivered twice (and no tool runs twice). Resolves with `cancelled` on the caller's
  * abort; rejects with LlmError.
  */
 export async function streamAnswer(
@@ -45,8 +59,16 @@ export async function streamAnswer(
   const run: Run = {
     request,
     config,
-    state: { text: "", reasoning: "", startedAt: performance.now(), firstDeltaAt: null },
+    state: {
+      text: "",
+      reasoning: "",
+      startedAt: performance.now(),
+      firstDeltaAt: null,
+      steps: 0,
+      toolCalls: 0,
+    },
     simulated: config.streaming === "false" || config.nonStreamingModels.has(request.modelId),
+    withoutTools: config.toollessModels.has(request.modelId),
   };
   if (run.simulated) reportSimulation(request);
   let retries = 0;
@@ -55,7 +77,7 @@ export async function streamAnswer(
     const notice = noticeSlowStart(run);
     const outcome = await runAttempt({
       model: config.languageModel(request.modelId, run.simulated ? "generate" : "stream"),
-      request,
+      request: run.withoutTools ? { ...request, tools: undefined } : request,
       state: run.state,
       simulated: run.simulated,
       firstTokenTimeoutMs: config.firstTokenTimeoutMs,
@@ -64,8 +86,15 @@ export async function streamAnswer(
     }).finally(() => clearTimeout(notice));
     if (outcome.kind === "cancelled") return finish(run, "cancelled", {});
     if (outcome.kind === "finished") {
-      if (run.state.text === "") throw emptyAnswer(config);
+      // An answer that only called tools still showed the user something.
+      if (run.state.text === "" && run.state.toolCalls === 0) throw emptyAnswer(config);
       return finish(run, outcome.finishReason, outcome.usage);
+    }
+    if (shouldDropTools(run, outcome)) {
+      // A model without tool support (many small Ollama models) still answers, without tools.
+      run.withoutTools = true;
+      config.toollessModels.add(request.modelId);
+      continue;
     }
     if (shouldFallBackToSimulation(run, outcome)) {
       run.simulated = true;
@@ -93,6 +122,8 @@ function finish(run: Run, finishReason: StreamResult["finishReason"], usage: Usa
     firstTokenMs: state.firstDeltaAt === null ? null : Math.round(state.firstDeltaAt - state.startedAt),
     totalMs: Math.round(performance.now() - state.startedAt),
     simulated: run.simulated,
+    steps: state.steps,
+    toolCalls: state.toolCalls,
   };
 }
 
@@ -115,6 +146,16 @@ function reportSimulation(request: StreamRequest): void {
     status: "simulating_stream",
     detail: "The model answers in one piece; it is shown word by word as it arrives.",
   });
+}
+
+function shouldDropTools(run: Run, outcome: AttemptOutcome): boolean {
+  return (
+    outcome.kind === "failed" &&
+    !run.withoutTools &&
+    (run.request.tools?.length ?? 0) > 0 &&
+    run.state.firstDeltaAt === null &&
+    isToolsUnsupportedFailure(outcome.error)
+  );
 }
 
 function shouldFallBackToSimulation(run: Run, outcome: AttemptOutcome): boolean {

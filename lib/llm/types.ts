@@ -1,6 +1,39 @@
-import type { FinishReason, RunStatus, Usage } from "../protocol";
+import type { z } from "zod";
+import type { FinishReason, MessagePart, RunStatus, ToolState, Usage } from "../protocol";
 
-export type ChatTurn = { role: "user" | "assistant"; content: string };
+/**
+ * One earlier message sent upstream. An assistant turn may carry its parts, so
+ * the model sees the tool calls it made and their results (reasoning is never
+ * sent back).
+ */
+export type ChatTurn =
+  | { role: "user"; content: string }
+  | { role: "assistant"; content: string; parts?: MessagePart[] };
+
+/** A tool an agent may call, described without any AI SDK type (lib/llm turns it into one). */
+export type ToolDefinition = {
+  name: string;
+  description: string;
+  /** Validates the model's input before `execute` sees it; its JSON Schema is what the model is shown. */
+  inputSchema: z.ZodType;
+  /** The result is sent back to the model as it is (strings as text, anything else as JSON). */
+  execute(input: unknown, context: { abortSignal: AbortSignal; toolCallId: string }): Promise<unknown>;
+};
+
+/** A change in one tool call, in order with the text and reasoning deltas. */
+export type ToolEvent = {
+  toolCallId: string;
+  toolName: string;
+  state: ToolState;
+  /** With `input-streaming`: the next piece of the input's JSON text. */
+  inputDelta?: string;
+  /** From `input-available` on: the parsed input. */
+  input?: unknown;
+  /** With `output-available`. */
+  output?: unknown;
+  /** With `output-error`: what failed, for the model and the user (a bad input, a failure, a timeout). */
+  errorText?: string;
+};
 
 export type ModelInfo = { id: string; ownedBy?: string };
 
@@ -33,6 +66,14 @@ export type StreamRequest = {
    * string. Reasoning never reaches onDelta.
    */
   onReasoning?: (delta: string) => void;
+  /** Tools the model may call; with none the request carries no tools. */
+  tools?: ToolDefinition[];
+  /** Model → tool → model steps at most (default 5); the last step cannot call a tool. */
+  maxSteps?: number;
+  /** Longest a tool call may run before it fails as timed out (TOOL_TIMEOUT_MS). */
+  toolTimeoutMs?: number;
+  /** Called for every change of a tool call: input streaming, input ready, output or error. */
+  onTool?: (event: ToolEvent) => void;
   /** What the run is waiting on: rate limits, retries, simulated streaming. */
   onStatus?: (report: StatusReport) => void;
   /** Told of every failed upstream attempt, the retried ones included. */
@@ -47,11 +88,15 @@ export type StreamResult = {
   /** `cancelled` when the caller's abortSignal ended the run. */
   finishReason: FinishReason;
   usage: Usage;
-  /** Until the first text or reasoning delta. */
+  /** Until the first text or reasoning delta or tool event. */
   firstTokenMs: number | null;
   totalMs: number;
   /** True when the answer came whole and was streamed by simulation. */
   simulated: boolean;
+  /** Model calls made (model → tool → model … counts each model call); always set by LlmClient.stream. */
+  steps?: number;
+  /** Tool calls the model made, the refused and failed ones included; always set by LlmClient.stream. */
+  toolCalls?: number;
 };
 
 export type LlmErrorCode =

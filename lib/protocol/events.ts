@@ -8,6 +8,7 @@ import {
   messageSchema,
   messageTextSchema,
   runErrorSchema,
+  toolStateSchema,
   usageSchema,
 } from "./schemas";
 
@@ -134,6 +135,25 @@ export const agentProcessingReasoningSchema = z.object({
 });
 export type AgentProcessingReasoningEvent = z.infer<typeof agentProcessingReasoningSchema>;
 
+/** A change in one tool call: its input streaming in, ready, its result or its error. */
+export const agentProcessingToolSchema = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  agentId: z.string(),
+  seq: z.number().int().positive(),
+  toolCallId: z.string(),
+  toolName: z.string(),
+  state: toolStateSchema,
+  inputDelta: z.string().optional(),
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+  errorText: z.string().optional(),
+  progress: z.number().min(0).lt(1).optional(),
+  etaMs: z.number().nonnegative().optional(),
+  ts: z.number(),
+});
+export type AgentProcessingToolEvent = z.infer<typeof agentProcessingToolSchema>;
+
 export const runStatusSchema = z.enum([
   "queued",
   "waiting_for_model",
@@ -196,6 +216,7 @@ export interface ServerToClientEvents {
   agent_processing_error: (event: AgentProcessingErrorEvent) => void;
   agent_processing_status: (event: AgentProcessingStatusEvent) => void;
   agent_processing_reasoning: (event: AgentProcessingReasoningEvent) => void;
+  agent_processing_tool: (event: AgentProcessingToolEvent) => void;
   agent_message: (event: AgentMessageEvent) => void;
   conversation_unavailable: (event: ConversationUnavailableEvent) => void;
 }
@@ -222,6 +243,7 @@ export const serverEvents = [
   "agent_processing_error",
   "agent_processing_status",
   "agent_processing_reasoning",
+  "agent_processing_tool",
   "agent_message",
   "conversation_unavailable",
 ] as const satisfies readonly (keyof ServerToClientEvents)[];
@@ -235,6 +257,7 @@ export const serverEventSchemas = {
   agent_processing_error: agentProcessingErrorSchema,
   agent_processing_status: agentProcessingStatusSchema,
   agent_processing_reasoning: agentProcessingReasoningSchema,
+  agent_processing_tool: agentProcessingToolSchema,
   agent_message: agentMessageSchema,
   conversation_unavailable: conversationUnavailableSchema,
 } as const satisfies Record<(typeof serverEvents)[number], z.ZodType>;

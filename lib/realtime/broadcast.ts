@@ -6,6 +6,7 @@ import {
   type AgentProcessingReasoningEvent,
   type AgentProcessingStartedEvent,
   type AgentProcessingStatusEvent,
+  type AgentProcessingToolEvent,
   type AgentProcessingUpdateEvent,
   type ConversationUnavailableEvent,
   type MessageCreatedEvent,
@@ -36,6 +37,10 @@ export function broadcastAgentProcessingReasoning(
   event: AgentProcessingReasoningEvent,
 ): void {
   room(io, event.conversationId).emit("agent_processing_reasoning", event);
+}
+
+export function broadcastAgentProcessingTool(io: RealtimeServer, event: AgentProcessingToolEvent): void {
+  room(io, event.conversationId).emit("agent_processing_tool", event);
 }
 
 export function broadcastAgentProcessingComplete(
@@ -79,6 +84,7 @@ export function createRunBroadcaster(io: RealtimeServer): RunEvents {
     started: (event) => broadcastAgentProcessingStarted(io, event),
     update: (event) => broadcastAgentProcessingUpdate(io, event),
     reasoning: (event) => broadcastAgentProcessingReasoning(io, event),
+    tool: (event) => broadcastAgentProcessingTool(io, event),
     complete: (event) => broadcastAgentProcessingComplete(io, event),
     error: (event) => broadcastAgentProcessingError(io, event),
     status: (event) => broadcastAgentProcessingStatus(io, event),

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { builtInAgents } from "@/lib/agents/roster";
 import type { AgentProcessingCompleteEvent, InProgressRun, MessagePart } from "@/lib/protocol";
-import { FakeGateway } from "../fixtures/fake-gateway";
+import type { FakeGateway } from "../fixtures/fake-gateway";
 import type { ReasoningField } from "../fixtures/fake-gateway-responses";
 import {
   connect,
@@ -19,6 +19,7 @@ import {
   streamedText,
   type TestSocket,
 } from "../helpers/client";
+import { type GatewayServer, startServerWithGateway } from "../helpers/gateway-server";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,23 +31,18 @@ let server: ServerProcess;
 const sockets: TestSocket[] = [];
 const recorders: Array<ReturnType<typeof recordEvents>> = [];
 
+let running: GatewayServer;
+
 beforeAll(async () => {
-  gateway = await FakeGateway.start();
-  const agentsFile = join(mkdtempSync(join(tmpdir(), "agents-")), "agents.json");
   const thinker = { id: "thinker", name: "Thinker", systemPrompt: "Think hard.", reasoningEffort: "high" };
-  writeFileSync(agentsFile, JSON.stringify({ agents: [...builtInAgents, thinker] }));
-  server = await startServerProcess({
-    env: {
-      LLM_BASE_URL: gateway.baseUrl,
-      LLM_MODEL: "fake-model",
-      LLM_CHUNK_TIMEOUT_MS: "5000",
-      AGENTS_FILE: agentsFile,
-    },
+  running = await startServerWithGateway({
+    agents: [...builtInAgents, thinker],
+    env: { LLM_CHUNK_TIMEOUT_MS: "5000" },
   });
+  ({ gateway, server } = running);
 });
 afterAll(async () => {
-  await server?.stop();
-  await gateway?.close();
+  await running?.stop();
 });
 afterEach(() => {
   for (const socket of sockets.splice(0)) socket.disconnect();

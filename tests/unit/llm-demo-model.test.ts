@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { createDemoClient, DEMO_LABEL } from "../../lib/llm/demo-model";
-import { composeDemoAnswer, composeDemoReasoning, quoteOf, splitIntoWords } from "../../lib/llm/demo-text";
-import type { StreamRequest } from "../../lib/llm/types";
+import {
+  composeDemoAnswer,
+  composeDemoReasoning,
+  expressionIn,
+  quoteOf,
+  splitIntoWords,
+} from "../../lib/llm/demo-text";
+import type { StreamRequest, ToolDefinition, ToolEvent } from "../../lib/llm/types";
 
 const fast = { initialDelayMs: 0, wordDelayMs: 1 };
 
@@ -130,7 +137,105 @@ describe("demo client", () => {
   });
 });
 
+describe("demo client with tools", () => {
+  const clock: ToolDefinition = {
+    name: "current_time",
+    description: "The current time.",
+    inputSchema: z.object({ timeZone: z.string().optional() }),
+    execute: async () => "2030-01-02T03:04:05.000Z",
+  };
+  const calculator: ToolDefinition = {
+    name: "calculator",
+    description: "Arithmetic.",
+    inputSchema: z.object({ expression: z.string() }),
+    execute: async (input) => `= ${(input as { expression: string }).expression === "12 * 7" ? 84 : 42}`,
+  };
+
+  function withTools(text: string, tools: ToolDefinition[]) {
+    const events: ToolEvent[] = [];
+    const run = request(text, { tools, onTool: (event) => events.push(event) });
+    return { ...run, events };
+  }
+
+  it("reasons, calls current_time, then answers reporting what the tool returned", async () => {
+    const run = withTools("What time is it?", [calculator, clock]);
+    const result = await createDemoClient({ pace: fast }).stream(run.req);
+    expect(result).toMatchObject({ finishReason: "stop", steps: 2, toolCalls: 1 });
+    expect(run.events.map((event) => event.state)).toEqual([
+      "input-streaming",
+      ...run.events.filter((event) => event.inputDelta !== undefined).map(() => "input-streaming"),
+      "input-available",
+      "output-available",
+    ]);
+    expect(run.events.map((event) => event.inputDelta ?? "").join("")).toBe('{"timeZone":"UTC"}');
+    expect(run.events.at(-2)).toMatchObject({ toolName: "current_time", input: { timeZone: "UTC" } });
+    expect(result.reasoning).toContain("current_time");
+    expect(result.text).toMatch(
+      /^I called the `current_time` tool and it returned `2030-01-02T03:04:05.000Z`/,
+    );
+    expect(result.text).toContain("offline demo model");
+    // the reasoning streams first, then the call, then the answer
+    expect(run.order.indexOf("text")).toBe(run.reasoning.length);
+  });
+
+  it("calls the calculator with the user's arithmetic when current_time is not offered", async () => {
+    const run = withTools("What is 12 * 7, roughly?", [calculator]);
+    const result = await createDemoClient({ pace: fast }).stream(run.req);
+    expect(run.events.find((event) => event.state === "input-available")?.input).toEqual({
+      expression: "12 * 7",
+    });
+    expect(result.text).toContain("it returned `= 84`");
+  });
+
+  it("says so honestly when the tool fails", async () => {
+    const broken: ToolDefinition = {
+      ...clock,
+      execute: async () => {
+        throw new Error("no clock here");
+      },
+    };
+    const run = withTools("time?", [broken]);
+    const result = await createDemoClient({ pace: fast }).stream(run.req);
+    expect(run.events.at(-1)).toMatchObject({ state: "output-error", errorText: "no clock here" });
+    expect(result.text).toMatch(/^I called the `current_time` tool, but it failed: no clock here/);
+  });
+
+  it("answers as before when offered no tool it knows, or when only one step is allowed", async () => {
+    const other: ToolDefinition = { ...clock, name: "search_conversations" };
+    for (const overrides of [{ tools: [other] }, { tools: [clock], maxSteps: 1 }]) {
+      const events: ToolEvent[] = [];
+      const run = request("plain question", { ...overrides, onTool: (event) => events.push(event) });
+      const result = await createDemoClient({ pace: fast }).stream(run.req);
+      expect(events).toEqual([]);
+      expect(result.text).toBe(composeDemoAnswer("plain question"));
+      expect(result.steps).toBe(1);
+    }
+  });
+
+  it("stops a running tool when cancelled", async () => {
+    let signal: AbortSignal | undefined;
+    const waiting: ToolDefinition = {
+      ...clock,
+      execute: (_input, context) => {
+        signal = context.abortSignal;
+        setTimeout(() => run.controller.abort(), 20);
+        return new Promise(() => {});
+      },
+    };
+    const run = withTools("time?", [waiting]);
+    const result = await createDemoClient({ pace: fast }).stream(run.req);
+    expect(result).toMatchObject({ finishReason: "cancelled", text: "" });
+    expect(signal?.aborted).toBe(true);
+  });
+});
+
 describe("demo text", () => {
+  it("finds the arithmetic in a question", () => {
+    expect(expressionIn("what is 12 * 7?")).toBe("12 * 7");
+    expect(expressionIn("add 1.5+2 - 3 please")).toBe("1.5+2 - 3");
+    expect(expressionIn("no numbers here")).toBeUndefined();
+  });
+
   it("splits text into word deltas that join back exactly", () => {
     const text = composeDemoAnswer("a\n\nb  c");
     expect(splitIntoWords(text).join("")).toBe(text);

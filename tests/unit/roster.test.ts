@@ -47,6 +47,58 @@ describe("loadRoster", () => {
     expect(() => loadRoster(bad)).toThrow(/agents\.0\.reasoningEffort/);
   });
 
+  it("grants tools by name or as { name }, with maxSteps", () => {
+    const file = write(
+      "tools.json",
+      JSON.stringify([
+        {
+          id: "a",
+          name: "A",
+          systemPrompt: "x",
+          tools: ["calculator", { name: "current_time" }, "search_conversations", "calculator"],
+          maxSteps: 3,
+        },
+      ]),
+    );
+    const [agent] = loadRoster(file);
+    expect(agent?.tools).toEqual([
+      { name: "calculator", requireApproval: false },
+      { name: "current_time", requireApproval: false },
+      { name: "search_conversations", requireApproval: false },
+    ]);
+    expect(agent?.maxSteps).toBe(3);
+  });
+
+  it.each([
+    [["nope"], /tools\.0: agent "helper" is granted an unknown tool "nope" \(available: calculator/],
+    [
+      ["calculator", "ask_agent"],
+      /tools\.1: agent "helper" is granted the tool "ask_agent", which is not available yet/,
+    ],
+    [["mcp:files"], /agent "helper" is granted the tool "mcp:files", which is not available yet/],
+    [
+      [{ name: "calculator", requireApproval: true }],
+      /agent "helper": requireApproval on the tool "calculator" is not available yet/,
+    ],
+  ])("refuses the grant %j at start-up, naming the agent and the tool", (tools, message) => {
+    const file = write(
+      "bad-tools.json",
+      JSON.stringify([{ id: "helper", name: "H", systemPrompt: "x", tools }]),
+    );
+    expect(() => loadRoster(file)).toThrow(RosterError);
+    expect(() => loadRoster(file)).toThrow(message);
+  });
+
+  it.each([0, 21, 2.5])("refuses maxSteps %s (1 to 20)", (maxSteps) => {
+    const file = write("steps.json", JSON.stringify([{ id: "a", name: "A", systemPrompt: "x", maxSteps }]));
+    expect(() => loadRoster(file)).toThrow(/agents\.0\.maxSteps/);
+  });
+
+  it("grants the demo's tools to a built-in agent", () => {
+    const names = builtInAgents.flatMap((agent) => agent.tools?.map((grant) => grant.name) ?? []);
+    expect(names).toEqual(expect.arrayContaining(["calculator", "current_time"]));
+  });
+
   it("refuses duplicate ids, naming the file", () => {
     const file = write(
       "dup.json",

@@ -6,10 +6,9 @@ type Recorded = { type: keyof RunEvents; event: Record<string, unknown> & { seq?
 function recorder() {
   const events: Recorded[] = [];
   const sink = Object.fromEntries(
-    (["started", "update", "reasoning", "complete", "error", "status", "message"] as const).map((type) => [
-      type,
-      (event: Record<string, unknown>) => events.push({ type, event }),
-    ]),
+    (["started", "update", "reasoning", "tool", "complete", "error", "status", "message"] as const).map(
+      (type) => [type, (event: Record<string, unknown>) => events.push({ type, event })],
+    ),
   ) as unknown as RunEvents;
   return { events, sink };
 }
@@ -222,5 +221,87 @@ describe("Run", () => {
       run.reasoning("late");
       expect(events.map((e) => e.type)).toEqual(["started", "complete"]);
     });
+  });
+});
+
+describe("Run tool calls", () => {
+  const call = { toolCallId: "call-1", toolName: "calculator" } as const;
+
+  it("sends one event per tool change in the run's one seq, text waiting in the window first", () => {
+    vi.useFakeTimers();
+    const { run, events } = newRun(50);
+    run.start("m");
+    run.reasoning("Need math.");
+    run.delta("Let me ");
+    run.tool({ ...call, state: "input-streaming", inputDelta: '{"expression":' });
+    run.tool({ ...call, state: "input-streaming", inputDelta: '"6*7"}' });
+    run.tool({ ...call, state: "input-available", input: { expression: "6*7" } });
+    run.tool({ ...call, state: "output-available", input: { expression: "6*7" }, output: "42" });
+    run.delta("It is 42.");
+    run.complete({ text: "", finishReason: "stop", usage: {} });
+    expect(events.map((e) => [e.type, e.event.seq])).toEqual([
+      ["started", 0],
+      ["reasoning", 1],
+      ["update", 2],
+      ["tool", 3],
+      ["tool", 4],
+      ["tool", 5],
+      ["tool", 6],
+      ["update", 7],
+      ["complete", 8],
+    ]);
+    const tools = events.filter((e) => e.type === "tool").map((e) => e.event);
+    expect(tools.map((e) => e.state)).toEqual([
+      "input-streaming",
+      "input-streaming",
+      "input-available",
+      "output-available",
+    ]);
+    expect(tools[0]).toMatchObject({ ...call, inputDelta: '{"expression":' });
+    expect(tools[0]).not.toHaveProperty("output");
+    expect(tools[3]).toMatchObject({ output: "42" });
+    for (const event of tools) expect(event.progress).toBeLessThan(1);
+    expect(events.at(-1)?.event.parts).toEqual([
+      { type: "reasoning", text: "Need math." },
+      { type: "text", text: "Let me " },
+      { type: "tool", ...call, state: "output-available", input: { expression: "6*7" }, output: "42" },
+      { type: "text", text: "It is 42." },
+    ]);
+  });
+
+  it("keeps one part per call, updated in place, with the input text so far while it streams", () => {
+    const { run } = newRun();
+    run.start("m");
+    run.tool({ ...call, state: "input-streaming", inputDelta: '{"expr' });
+    run.tool({ toolCallId: "call-2", toolName: "current_time", state: "input-available", input: {} });
+    run.tool({ ...call, state: "input-streaming", inputDelta: 'ession":"1/0"}' });
+    const midway = run.snapshot();
+    expect(midway.seq).toBe(3);
+    expect(midway.parts).toEqual([
+      { type: "tool", ...call, state: "input-streaming", input: '{"expression":"1/0"}' },
+      { type: "tool", toolCallId: "call-2", toolName: "current_time", state: "input-available", input: {} },
+    ]);
+    run.tool({ ...call, state: "output-error", input: { expression: "1/0" }, errorText: "boom" });
+    expect(run.parts[0]).toEqual({
+      type: "tool",
+      ...call,
+      state: "output-error",
+      input: { expression: "1/0" },
+      errorText: "boom",
+    });
+    // The snapshot taken before is a copy: later changes do not reach it.
+    expect(midway.parts[0]).toMatchObject({ state: "input-streaming" });
+  });
+
+  it("carries the tool parts in the error event and sends nothing after the end", () => {
+    const { run, events } = newRun();
+    run.start("m");
+    run.tool({ ...call, state: "input-available", input: { expression: "1" } });
+    run.fail({ code: "stalled", message: "x", retryable: true });
+    run.tool({ ...call, state: "output-available", output: "1" });
+    expect(events.map((e) => e.type)).toEqual(["started", "tool", "error"]);
+    expect(events.at(-1)?.event.parts).toEqual([
+      { type: "tool", ...call, state: "input-available", input: { expression: "1" } },
+    ]);
   });
 });

@@ -1,5 +1,8 @@
 import { expect, type Locator, type Page, type TestInfo } from "@playwright/test";
 import type { Conversation } from "@/lib/protocol";
+import { sampleToolSteps, ToolCard, type ToolSample } from "./tool-card";
+
+export type { ToolCard, ToolSample } from "./tool-card";
 
 /** The chat screen as a user sees it, named by the SPEC's data-testids. */
 export class ChatPage {
@@ -79,6 +82,23 @@ export class ChatPage {
     return { lost: () => !armed };
   }
 
+  /**
+   * Delivers every tool result (and tool error) event `ms` late, as a slow
+   * tool would, so the card's running state can be seen; later events come on
+   * time and wait in the page for the gap to fill. Call before the page connects.
+   */
+  async delayToolResults(ms: number): Promise<void> {
+    await this.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => server.send(message));
+      server.onMessage((message) => {
+        if (/^42\["agent_processing_tool",.*"state":"output-(available|error)"/.test(String(message))) {
+          setTimeout(() => ws.send(message), ms);
+        } else ws.send(message);
+      });
+    });
+  }
+
   /** Presses Stop; returns when the page received the click (the browser's clock is the machine's). */
   async stop(): Promise<number> {
     // Kept on the document: the button goes away once the answer is stopped.
@@ -123,6 +143,8 @@ export class AnswerCard {
   readonly reasoning: Locator;
   readonly reasoningToggle: Locator;
   readonly reasoningText: Locator;
+  /** Every tool call's card, in order. */
+  readonly toolCalls: Locator;
 
   constructor(readonly root: Locator) {
     this.thinking = root.getByTestId("thinking-indicator");
@@ -134,6 +156,22 @@ export class AnswerCard {
     this.reasoning = root.getByTestId("reasoning");
     this.reasoningToggle = this.reasoning.getByTestId("reasoning-toggle");
     this.reasoningText = this.reasoning.getByTestId("reasoning-text");
+    this.toolCalls = root.getByTestId("tool-call");
+  }
+
+  /** The card of a tool call, by the tool's name (the first such call, or the nth). */
+  toolCard(toolName: string, nth = 0): ToolCard {
+    return new ToolCard(
+      this.root.locator(`[data-testid="tool-call"][data-tool-name="${toolName}"]`).nth(nth),
+    );
+  }
+
+  /**
+   * Every distinct view of the first tool card (and of the answer text) from
+   * its appearance until the answer ends, sampled on each animation frame.
+   */
+  toolStepsWhileStreaming(options: { timeoutMs: number }): Promise<ToolSample[]> {
+    return sampleToolSteps(this.root, options);
   }
 
   /** What a thinking answer waits on (queued, rate_limited, retrying, waiting_for_model…), as the server said. */

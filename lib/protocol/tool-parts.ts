@@ -1,0 +1,53 @@
+import type { MessagePart, ToolState } from "./schemas";
+
+export type ToolPart = Extract<MessagePart, { type: "tool" }>;
+
+/** What one `agent_processing_tool` event says about its call. */
+export type ToolChange = {
+  toolCallId: string;
+  toolName: string;
+  state: ToolState;
+  inputDelta?: string;
+  input?: unknown;
+  output?: unknown;
+  errorText?: string;
+};
+
+/**
+ * A message's parts after one change of a tool call: its first change adds
+ * the call's part after the others, later ones update that part in place.
+ * While the input streams, `input` is its JSON text so far (the deltas
+ * joined); from `input-available` on it is the parsed input. Shared so the
+ * server's stored parts and the browser's rebuilt ones are built alike.
+ */
+export function applyToolChange(parts: readonly MessagePart[], change: ToolChange): MessagePart[] {
+  const at = parts.findIndex((part) => part.type === "tool" && part.toolCallId === change.toolCallId);
+  const previous = at < 0 ? undefined : (parts[at] as ToolPart);
+  const next = mergeToolChange(previous, change);
+  if (at < 0) return [...parts, next];
+  const copy = [...parts];
+  copy[at] = next;
+  return copy;
+}
+
+function mergeToolChange(previous: ToolPart | undefined, change: ToolChange): ToolPart {
+  const streamedSoFar = typeof previous?.input === "string" ? previous.input : "";
+  const input =
+    change.input !== undefined
+      ? change.input
+      : change.state === "input-streaming" && change.inputDelta !== undefined
+        ? streamedSoFar + change.inputDelta
+        : previous?.input;
+  const part: ToolPart = {
+    type: "tool",
+    toolCallId: change.toolCallId,
+    toolName: change.toolName,
+    state: change.state,
+    input,
+  };
+  const output = change.output !== undefined ? change.output : previous?.output;
+  if (output !== undefined) part.output = output;
+  const errorText = change.errorText ?? previous?.errorText;
+  if (errorText !== undefined) part.errorText = errorText;
+  return part;
+}
