@@ -6,6 +6,7 @@ import { ANSWER_HISTORY_SIZE, AnswerHistory, streamMs } from "./lib/agents/progr
 import { loadRoster, Roster, RosterError } from "./lib/agents/roster";
 import { RunJournal } from "./lib/agents/run-journal";
 import { RunManager } from "./lib/agents/run-manager";
+import { unofferedMcpGrants } from "./lib/agents/tools/registry";
 import { loadSessionSecret } from "./lib/auth/secret";
 import { createChatService } from "./lib/chat/service";
 import { openDatabase } from "./lib/db/client";
@@ -15,6 +16,8 @@ import { createMetricsListener, createRequestListener } from "./lib/http/request
 import { refuseStrayUpgrades } from "./lib/http/upgrades";
 import { createLimits } from "./lib/limits";
 import { resolveLlmClient } from "./lib/llm";
+import { McpManager } from "./lib/llm/mcp";
+import { loadMcpConfig, McpConfigError, type McpServersConfig, mcpSecretValues } from "./lib/llm/mcp-config";
 import { createLogger, type Logger } from "./lib/logger";
 import { createMetrics } from "./lib/metrics";
 import { createNodeId } from "./lib/node-id";
@@ -28,12 +31,15 @@ import { clusterRunDirectory, localRunDirectory } from "./lib/realtime/run-direc
 import { createRealtimeServer, registerRealtimeHandlers } from "./lib/realtime/server";
 import { setServices } from "./lib/services";
 
-function loadConfig(): { env: Env; roster: Roster } {
+function loadConfig(): { env: Env; roster: Roster; mcpServers: McpServersConfig } {
   try {
     const env = parseEnv(process.env);
-    return { env, roster: new Roster(loadRoster(env.AGENTS_FILE)) };
+    const mcpServers = loadMcpConfig(env.MCP_SERVERS);
+    const roster = new Roster(loadRoster(env.AGENTS_FILE, { mcpServers: Object.keys(mcpServers) }));
+    return { env, roster, mcpServers };
   } catch (error) {
     if (error instanceof EnvError) fail(error.message);
+    if (error instanceof McpConfigError) fail(`Invalid MCP servers (MCP_SERVERS): ${error.message}`);
     if (error instanceof RosterError) fail(`Invalid agent roster (AGENTS_FILE): ${error.message}`);
     throw error;
   }
@@ -72,9 +78,10 @@ async function listenForMetrics(
 }
 
 async function main(): Promise<void> {
-  const { env, roster } = loadConfig();
+  const { env, roster, mcpServers } = loadConfig();
   const node = createNodeId(env.NODE_ID);
-  const logger = createLogger({ level: env.LOG_LEVEL, node, secrets: secretValues(env) });
+  const secrets = [...secretValues(env), ...mcpSecretValues(mcpServers)];
+  const logger = createLogger({ level: env.LOG_LEVEL, node, secrets });
   const dev = env.NODE_ENV !== "production";
   const redis = await connectRedis(env, logger);
   // Budgets per identity and per address, shared by the replicas through Redis when there is one.
@@ -90,6 +97,11 @@ async function main(): Promise<void> {
   logger.info({ database: database.kind }, "database ready");
 
   const llm = await resolveLlmClient(env, logger);
+  // Each server bounded by a timeout; one that does not start is unavailable, never fatal.
+  const mcp = new McpManager(mcpServers, { logger });
+  await mcp.start();
+  for (const { agentId, grant } of unofferedMcpGrants(roster.agents, (server) => mcp.offeredTools(server)))
+    logger.warn({ agentId, grant }, "mcp tool not offered by its server");
   const sessionSecret = loadSessionSecret({ configured: env.SESSION_SECRET, dataDir: env.DATA_DIR });
   const identity = { sessionSecret, proxyHeader: env.AUTH_PROXY_HEADER };
 
@@ -143,6 +155,7 @@ async function main(): Promise<void> {
       ownerOf: async (id: string) => (await store.getConversationById({ id }))?.ownerId ?? null,
     },
     toolTimeoutMs: env.TOOL_TIMEOUT_MS,
+    mcp,
   };
   const agents = new Map(roster.agents.map((profile) => [profile.id, new BaseAgent(profile, agentDeps)]));
   const runEvents = createRunBroadcaster(io);
@@ -195,6 +208,7 @@ async function main(): Promise<void> {
     isAccepting: () => accepting,
     checkDatabase: () => database.ping(),
     redisReady: () => redis?.isReady(),
+    mcpStatus: () => mcp.status(),
   });
 
   if (redis) logger.info({ replicas: await joinedReplicas(io) }, "joined the replicas");
@@ -215,6 +229,7 @@ async function main(): Promise<void> {
     // Still listening while runs finish: /api/ready answers 503, so the load balancer moves on.
     await runs.drain(env.SHUTDOWN_GRACE_MS);
     await journal.stop();
+    await mcp.close();
     await io.close().catch(() => {});
     metricsServer?.close();
     await redis?.close();

@@ -86,6 +86,7 @@ export const envSchema = z.object({
     z.string().min(32, "must be at least 32 characters").optional(),
   ),
   AGENTS_FILE: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
+  MCP_SERVERS: z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional()),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -18,6 +18,8 @@ export type Services = {
   checkDatabase(): Promise<boolean>;
   /** Whether Redis is connected; undefined on a single node (no REDIS_URL). */
   redisReady(): boolean | undefined;
+  /** Each MCP_SERVERS server: connected, or not (never a reason to be unready). */
+  mcpStatus(): Record<string, "ok" | "unavailable">;
 };
 
 // server.ts loads lib/ as plain Node modules while Next bundles route handlers

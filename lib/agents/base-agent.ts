@@ -13,7 +13,8 @@ import { DEFAULT_MAX_STEPS } from "./roster";
 import type { Run } from "./run";
 import { interruptedError } from "./run-errors";
 import { type RunObserver, type RunReport, tokensPerSecond } from "./run-report";
-import { type ToolServices, toolsForRun } from "./tools/registry";
+import type { McpToolSource } from "./tools/mcp-grants";
+import { mcpToolsForRun, type ToolServices, toolsForRun } from "./tools/registry";
 import type { AgentProfile } from "./types";
 
 export type AgentStore = {
@@ -31,6 +32,8 @@ export type AgentDeps = {
   toolServices: ToolServices;
   /** TOOL_TIMEOUT_MS. */
   toolTimeoutMs: number;
+  /** The tools of the MCP_SERVERS servers; absent: `mcp:` grants give nothing. */
+  mcp?: McpToolSource;
 };
 
 /** An agent of the roster: turns one run into a streamed, stored answer. */
@@ -60,15 +63,19 @@ export class BaseAgent {
     }
     try {
       const history = await loadHistory();
-      const tools = await toolsForRun({
-        grants: this.profile.tools ?? [],
-        conversationId: run.conversationId,
-        services: this.deps.toolServices,
-      });
+      const grants = this.profile.tools ?? [];
+      const [builtIn, mcp] = await Promise.all([
+        toolsForRun({ grants, conversationId: run.conversationId, services: this.deps.toolServices }),
+        mcpToolsForRun({ grants, source: this.deps.mcp }),
+      ]);
       await this.deps.store.markRunStreamingById({ id: run.messageId, model });
+      const system = [
+        this.profile.systemPrompt,
+        ...mcp.unavailable.map((server) => `The tools of ${server} are unavailable right now.`),
+      ].join("\n\n");
       const result = run.signal.aborted
         ? cancelledBeforeStart()
-        : await this.stream(run, model, history, tools);
+        : await this.stream(run, { model, system, history, tools: [...builtIn, ...mcp.tools] });
       await this.finish(run, model, result);
     } catch (error) {
       await this.finishWithError(run, model, toRunError(error), error);
@@ -77,13 +84,12 @@ export class BaseAgent {
 
   private stream(
     run: Run,
-    model: string,
-    history: ChatTurn[],
-    tools: ToolDefinition[],
+    input: { model: string; system: string; history: ChatTurn[]; tools: ToolDefinition[] },
   ): Promise<StreamResult> {
+    const { model, system, history, tools } = input;
     return this.deps.llm.stream({
       modelId: model,
-      system: this.profile.systemPrompt,
+      system,
       messages: history,
       maxOutputTokens: this.profile.maxOutputTokens,
       temperature: this.profile.temperature,

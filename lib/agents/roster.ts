@@ -17,44 +17,46 @@ const toolGrantSchema = z
     (grant): ToolGrant => (typeof grant === "string" ? { name: grant, requireApproval: false } : grant),
   );
 
-const agentProfileSchema = z
-  .object({
-    id: z
-      .string()
-      .trim()
-      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "ids are lowercase letters, digits, - and _"),
-    name: z.string().trim().min(1).max(80),
-    description: z.string().trim().max(300).default(""),
-    systemPrompt: z.string().trim().min(1),
-    model: z.string().trim().min(1).optional(),
-    maxOutputTokens: z.number().int().positive().max(200_000).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    reasoningEffort: z.enum(["low", "medium", "high"]).optional(),
-    tools: z
-      .array(toolGrantSchema)
-      .transform((grants) =>
-        grants.filter((grant, i) => grants.findIndex((g) => g.name === grant.name) === i),
-      )
-      .optional(),
-    maxSteps: z.number().int().min(1).max(MAX_STEPS_LIMIT).optional(),
-  })
-  .superRefine((agent, ctx) => {
-    for (const [index, grant] of (agent.tools ?? []).entries()) {
-      const message = grantRefusal(agent.id, grant);
-      if (message) ctx.addIssue({ code: "custom", path: ["tools", index], message });
-    }
-  });
+const agentProfileSchema = (mcpServers: readonly string[]) =>
+  z
+    .object({
+      id: z
+        .string()
+        .trim()
+        .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "ids are lowercase letters, digits, - and _"),
+      name: z.string().trim().min(1).max(80),
+      description: z.string().trim().max(300).default(""),
+      systemPrompt: z.string().trim().min(1),
+      model: z.string().trim().min(1).optional(),
+      maxOutputTokens: z.number().int().positive().max(200_000).optional(),
+      temperature: z.number().min(0).max(2).optional(),
+      reasoningEffort: z.enum(["low", "medium", "high"]).optional(),
+      tools: z
+        .array(toolGrantSchema)
+        .transform((grants) =>
+          grants.filter((grant, i) => grants.findIndex((g) => g.name === grant.name) === i),
+        )
+        .optional(),
+      maxSteps: z.number().int().min(1).max(MAX_STEPS_LIMIT).optional(),
+    })
+    .superRefine((agent, ctx) => {
+      for (const [index, grant] of (agent.tools ?? []).entries()) {
+        const message = grantRefusal(agent.id, grant, mcpServers);
+        if (message) ctx.addIssue({ code: "custom", path: ["tools", index], message });
+      }
+    });
 
 // A bare array is accepted as shorthand for { agents: [...] }; normalising
 // first keeps error paths precise ("agents.0.systemPrompt").
-const rosterFileSchema = z
-  .preprocess(
-    (value) => (Array.isArray(value) ? { agents: value } : value),
-    z.object({ agents: z.array(agentProfileSchema) }),
-  )
-  .transform((value) => value.agents)
-  .refine((agents) => agents.length > 0, "the roster needs at least one agent")
-  .refine((agents) => new Set(agents.map((a) => a.id)).size === agents.length, "agent ids must be unique");
+const rosterFileSchema = (mcpServers: readonly string[]) =>
+  z
+    .preprocess(
+      (value) => (Array.isArray(value) ? { agents: value } : value),
+      z.object({ agents: z.array(agentProfileSchema(mcpServers)) }),
+    )
+    .transform((value) => value.agents)
+    .refine((agents) => agents.length > 0, "the roster needs at least one agent")
+    .refine((agents) => new Set(agents.map((a) => a.id)).size === agents.length, "agent ids must be unique");
 
 export const builtInAgents: AgentProfile[] = [
   {
@@ -88,8 +90,14 @@ export class RosterError extends Error {
   override readonly name = "RosterError";
 }
 
-/** Reads AGENTS_FILE (JSON or YAML); throws a RosterError saying what is wrong. */
-export function loadRoster(file: string | undefined): AgentProfile[] {
+/**
+ * Reads AGENTS_FILE (JSON or YAML); throws a RosterError saying what is wrong.
+ * `mcpServers`: the MCP_SERVERS servers an `mcp:` grant may name.
+ */
+export function loadRoster(
+  file: string | undefined,
+  options: { mcpServers?: readonly string[] } = {},
+): AgentProfile[] {
   if (!file) return builtInAgents;
   let raw: unknown;
   try {
@@ -98,7 +106,7 @@ export function loadRoster(file: string | undefined): AgentProfile[] {
   } catch (error) {
     throw new RosterError(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
-  const result = rosterFileSchema.safeParse(raw);
+  const result = rosterFileSchema(options.mcpServers ?? []).safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";

@@ -1,4 +1,4 @@
-import { type TextStreamPart, type ToolSet, tool } from "ai";
+import { type JSONSchema7, jsonSchema, type TextStreamPart, type ToolSet, tool } from "ai";
 import type { ToolDefinition, ToolEvent } from "./types";
 import { formatSeconds } from "./wording";
 
@@ -63,7 +63,10 @@ export function toToolSet(
   for (const definition of definitions) {
     set[definition.name] = tool({
       description: definition.description,
-      inputSchema: definition.inputSchema,
+      inputSchema:
+        "jsonSchema" in definition.inputSchema
+          ? jsonSchema(definition.inputSchema.jsonSchema as JSONSchema7)
+          : definition.inputSchema,
       execute: async (input: unknown, { toolCallId, abortSignal }) => {
         options.activity?.started();
         try {

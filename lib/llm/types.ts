@@ -10,12 +10,21 @@ export type ChatTurn =
   | { role: "user"; content: string }
   | { role: "assistant"; content: string; parts?: MessagePart[] };
 
+/**
+ * A tool's input described as JSON Schema (MCP tools): shown to the model as it
+ * is; the tool itself (the MCP server) validates the input.
+ */
+export type JsonSchemaInput = { jsonSchema: Record<string, unknown> };
+
 /** A tool an agent may call, described without any AI SDK type (lib/llm turns it into one). */
-export type ToolDefinition = {
+export type ToolDefinition<Schema extends z.ZodType | JsonSchemaInput = z.ZodType | JsonSchemaInput> = {
   name: string;
   description: string;
-  /** Validates the model's input before `execute` sees it; its JSON Schema is what the model is shown. */
-  inputSchema: z.ZodType;
+  /**
+   * A zod schema validates the model's input before `execute` sees it, and its
+   * JSON Schema is what the model is shown; a JsonSchemaInput is passed on as it is.
+   */
+  inputSchema: Schema;
   /** The result is sent back to the model as it is (strings as text, anything else as JSON). */
   execute(input: unknown, context: { abortSignal: AbortSignal; toolCallId: string }): Promise<unknown>;
 };

@@ -75,7 +75,8 @@ describe("loadRoster", () => {
       ["calculator", "ask_agent"],
       /tools\.1: agent "helper" is granted the tool "ask_agent", which is not available yet/,
     ],
-    [["mcp:files"], /agent "helper" is granted the tool "mcp:files", which is not available yet/],
+    [["mcp:files"], /agent "helper" is granted "mcp:files", but no MCP server "files" is configured/],
+    [["mcp:"], /MCP grants read "mcp:<server>" or "mcp:<server>\/<tool>"/],
     [
       [{ name: "calculator", requireApproval: true }],
       /agent "helper": requireApproval on the tool "calculator" is not available yet/,
@@ -87,6 +88,18 @@ describe("loadRoster", () => {
     );
     expect(() => loadRoster(file)).toThrow(RosterError);
     expect(() => loadRoster(file)).toThrow(message);
+  });
+
+  it("grants the tools of a configured MCP server, all of them or one", () => {
+    const file = write(
+      "mcp-tools.json",
+      JSON.stringify([{ id: "helper", name: "H", systemPrompt: "x", tools: ["mcp:files", "mcp:web/fetch"] }]),
+    );
+    const [agent] = loadRoster(file, { mcpServers: ["files", "web"] });
+    expect(agent?.tools?.map((grant) => grant.name)).toEqual(["mcp:files", "mcp:web/fetch"]);
+    expect(() => loadRoster(file, { mcpServers: ["files"] })).toThrow(
+      /no MCP server "web".*configured: files/,
+    );
   });
 
   it.each([0, 21, 2.5])("refuses maxSteps %s (1 to 20)", (maxSteps) => {

@@ -5,7 +5,7 @@ export const dynamic = "force-dynamic";
 
 /**
  * Ready while the database answers and the process is not draining. The LLM
- * upstream and Redis are reported but never make it unready: every replica
+ * upstream, Redis and the MCP servers are reported but never make it unready: every replica
  * shares them, so failing here would only take them all out of service.
  */
 export const GET = route(async () => {
@@ -21,6 +21,7 @@ export const GET = route(async () => {
       draining,
       llm: services.llm.lastKnownHealth(),
       redis: redis === undefined ? "unused" : redis ? "ok" : "unreachable",
+      mcp: services.mcpStatus(),
     },
     { status: ready ? 200 : 503, headers: { "cache-control": "no-store" } },
   );

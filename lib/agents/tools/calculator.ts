@@ -131,7 +131,7 @@ export function calculate(expression: string): string {
   return text.length > MAX_RESULT_LENGTH ? `${text.slice(0, MAX_RESULT_LENGTH)}…` : text;
 }
 
-export const calculatorTool: ToolDefinition = {
+export const calculatorTool: ToolDefinition<z.ZodType> = {
   name: "calculator",
   description:
     "Evaluates a math expression exactly and returns the result as text: arithmetic, powers, roots, " +

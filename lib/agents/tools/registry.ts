@@ -1,6 +1,7 @@
 import type { ToolDefinition } from "../../llm/types";
 import { calculatorTool } from "./calculator";
 import { createCurrentTimeTool } from "./current-time";
+import { isGranted, type McpGrant, type McpToolSource, mcpToolNames, parseMcpGrant } from "./mcp-grants";
 import { createSearchConversationsTool, type SearchMessages } from "./search-conversations";
 
 /** The tools built into Switchboard, granted by name in the roster. */
@@ -14,13 +15,32 @@ export function isBuiltInTool(name: string): name is BuiltInToolName {
   return (builtInToolNames as readonly string[]).includes(name);
 }
 
-/** Why the roster may not grant this tool, or null when it may. */
-export function grantRefusal(agentId: string, grant: ToolGrant): string | null {
+/** Names the model never sees on an MCP tool: the built-in tools', present and planned. */
+const reservedToolNames: readonly string[] = [...builtInToolNames, "ask_agent"];
+
+/**
+ * Why the roster may not grant this tool, or null when it may. `mcpServers`
+ * are the servers of MCP_SERVERS; whether a granted MCP tool exists is known
+ * only once its server is connected.
+ */
+export function grantRefusal(
+  agentId: string,
+  grant: ToolGrant,
+  mcpServers: readonly string[] = [],
+): string | null {
   const { name } = grant;
-  if (name === "ask_agent" || name.startsWith("mcp:")) {
+  const mcp = parseMcpGrant(name);
+  if (name.startsWith("mcp:") && !mcp) {
+    return `agent "${agentId}" is granted "${name}": MCP grants read "mcp:<server>" or "mcp:<server>/<tool>"`;
+  }
+  if (mcp && !mcpServers.includes(mcp.server)) {
+    const known = mcpServers.length > 0 ? `configured: ${mcpServers.join(", ")}` : "MCP_SERVERS names none";
+    return `agent "${agentId}" is granted "${name}", but no MCP server "${mcp.server}" is configured (${known})`;
+  }
+  if (name === "ask_agent") {
     return `agent "${agentId}" is granted the tool "${name}", which is not available yet`;
   }
-  if (!isBuiltInTool(name)) {
+  if (!mcp && !isBuiltInTool(name)) {
     return `agent "${agentId}" is granted an unknown tool "${name}" (available: ${builtInToolNames.join(", ")})`;
   }
   if (grant.requireApproval) {
@@ -56,4 +76,51 @@ export async function toolsForRun(input: {
     }
   }
   return tools;
+}
+
+/** The MCP grants among an agent's tool grants. */
+export function mcpGrantsOf(grants: readonly ToolGrant[]): McpGrant[] {
+  return grants.flatMap(({ name }) => parseMcpGrant(name) ?? []);
+}
+
+/**
+ * The MCP tools of one run, named so that no two tools of the run share a
+ * name (see mcpToolNames), with the granted servers that are unavailable.
+ */
+export async function mcpToolsForRun(input: {
+  grants: readonly ToolGrant[];
+  source: McpToolSource | undefined;
+}): Promise<{ tools: ToolDefinition[]; unavailable: string[] }> {
+  const grants = mcpGrantsOf(input.grants);
+  if (grants.length === 0 || !input.source) return { tools: [], unavailable: [] };
+  const offered = await input.source.toolsFor(grants);
+  const granted = offered.tools.filter(({ server, definition }) =>
+    isGranted(grants, server, definition.name),
+  );
+  const names = mcpToolNames(
+    granted.map(({ server, definition }) => ({ server, tool: definition.name })),
+    reservedToolNames,
+  );
+  return {
+    tools: granted.map(({ definition }, index) => ({ ...definition, name: names[index] ?? definition.name })),
+    unavailable: offered.unavailable,
+  };
+}
+
+/**
+ * The `mcp:<server>/<tool>` grants whose server is connected but offers no
+ * such tool (`offered` gives null for a server that is not connected).
+ */
+export function unofferedMcpGrants(
+  agents: ReadonlyArray<{ id: string; tools?: readonly ToolGrant[] }>,
+  offered: (server: string) => string[] | null,
+): Array<{ agentId: string; grant: string }> {
+  return agents.flatMap((agent) =>
+    (agent.tools ?? []).flatMap(({ name }) => {
+      const grant = parseMcpGrant(name);
+      if (!grant?.tool) return [];
+      const tools = offered(grant.server);
+      return tools && !tools.includes(grant.tool) ? [{ agentId: agent.id, grant: name }] : [];
+    }),
+  );
 }
