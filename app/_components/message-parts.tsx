@@ -1,7 +1,7 @@
 "use client";
 
 import { type AssistantEntry, isTerminal } from "@/lib/client/run";
-import type { ToolPart } from "@/lib/protocol/tool-parts";
+import type { ToolPart } from "@/lib/protocol/parts";
 import { Markdown } from "./markdown";
 import { ReasoningBlock } from "./reasoning-block";
 import { ToolCallCard } from "./tool-call-card";

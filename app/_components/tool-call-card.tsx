@@ -1,7 +1,7 @@
 "use client";
 
 import { memo, useId, useState } from "react";
-import type { ToolPart } from "@/lib/protocol/tool-parts";
+import type { ToolPart } from "@/lib/protocol/parts";
 import { Icon } from "./icon";
 
 const friendlyNames: Record<string, string> = {

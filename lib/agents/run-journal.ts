@@ -1,8 +1,8 @@
 import type { InterruptedRun, Store } from "../db/queries";
 import type { Logger } from "../logger";
+import { partsOfText } from "../protocol/parts";
 import type { Run, RunEvents } from "./run";
 import { interruptedError } from "./run-errors";
-import { partsOfText } from "./run-parts";
 
 export type JournalStore = Pick<
   Store,

@@ -1,6 +1,6 @@
 import type { ToolEvent } from "../llm/types";
 import type { MessagePart } from "../protocol";
-import { applyToolChange } from "../protocol/tool-parts";
+import { applyToolChange } from "../protocol/parts";
 
 /**
  * A message's parts in order of appearance, built from the run's stream:
@@ -34,21 +34,9 @@ export class PartsBuilder {
     return copy;
   }
 
-  /** Characters of reasoning so far. */
-  get reasoningLength(): number {
-    let length = 0;
-    for (const part of this.list) if (part.type === "reasoning") length += part.text.length;
-    return length;
-  }
-
   private append(type: "reasoning" | "text", delta: string): void {
     const last = this.list.at(-1);
     if (last?.type === type) last.text += delta;
     else this.list.push({ type, text: delta });
   }
-}
-
-/** The parts of a message stored before parts existed: its text, when it has any. */
-export function partsOfText(text: string): MessagePart[] {
-  return text.length > 0 ? [{ type: "text", text }] : [];
 }

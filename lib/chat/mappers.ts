@@ -1,6 +1,6 @@
-import { partsOfText } from "../agents/run-parts";
 import type { ConversationRow, MessageRow } from "../db/schema";
 import type { ConversationSummary, InProgressRun, Message, MessagePart } from "../protocol";
+import { partsOfText } from "../protocol/parts";
 
 export function toConversationSummary(row: ConversationRow): ConversationSummary {
   return {

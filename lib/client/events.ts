@@ -1,4 +1,4 @@
-import { partsOfText } from "./parts";
+import { partsOfText } from "../protocol/parts";
 import {
   type AssistantEntry,
   applyComplete,

@@ -1,5 +1,5 @@
 import type { MessagePart } from "../protocol";
-import { applyToolChange, type ToolChange } from "../protocol/tool-parts";
+import { applyToolChange, type ToolChange } from "../protocol/parts";
 
 /** When a reasoning part began and ended, by the server's clock; absent when it was not seen live. */
 export type PartTiming = { startedAt: number; endedAt: number | null };
@@ -60,6 +60,3 @@ export function keepTimings(times: PartTimings, parts: readonly MessagePart[]): 
   }
   return kept;
 }
-
-/** The parts of an answer known only by its text (older history, `agent_message`). */
-export const partsOfText = (text: string): MessagePart[] => (text ? [{ type: "text", text }] : []);

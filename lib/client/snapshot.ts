@@ -1,5 +1,6 @@
 import type { InProgressRun, JoinConversationResult, Message } from "../protocol";
-import { keepTimings, partsOfText } from "./parts";
+import { partsOfText } from "../protocol/parts";
+import { keepTimings } from "./parts";
 import { type AssistantEntry, isRetryableCode, isTerminal, newRun, type RunPhase } from "./run";
 import type { ChatEntry, ChatState, UserEntry } from "./types";
 

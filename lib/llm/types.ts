@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import type { FinishReason, MessagePart, RunStatus, ToolState, Usage } from "../protocol";
+import type { FinishReason, MessagePart, RunStatus, Usage } from "../protocol";
+import type { ToolChange } from "../protocol/parts";
 
 /**
  * One earlier message sent upstream. An assistant turn may carry its parts, so
@@ -30,19 +31,7 @@ export type ToolDefinition<Schema extends z.ZodType | JsonSchemaInput = z.ZodTyp
 };
 
 /** A change in one tool call, in order with the text and reasoning deltas. */
-export type ToolEvent = {
-  toolCallId: string;
-  toolName: string;
-  state: ToolState;
-  /** With `input-streaming`: the next piece of the input's JSON text. */
-  inputDelta?: string;
-  /** From `input-available` on: the parsed input. */
-  input?: unknown;
-  /** With `output-available`. */
-  output?: unknown;
-  /** With `output-error`: what failed, for the model and the user (a bad input, a failure, a timeout). */
-  errorText?: string;
-};
+export type ToolEvent = ToolChange;
 
 export type ModelInfo = { id: string; ownedBy?: string };
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AgentProcessingCompleteEvent } from "@/lib/protocol";
-import type { ToolChange } from "@/lib/protocol/tool-parts";
+import type { ToolChange } from "@/lib/protocol/parts";
 import type { FakeGateway } from "../fixtures/fake-gateway";
 import {
   connect,

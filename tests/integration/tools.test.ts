@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AgentProcessingCompleteEvent, InProgressRun, MessagePart } from "@/lib/protocol";
-import { applyToolChange, type ToolChange } from "@/lib/protocol/tool-parts";
+import { applyToolChange, type ToolChange } from "@/lib/protocol/parts";
 import type { FakeGateway } from "../fixtures/fake-gateway";
 import {
   connect,

@@ -4,7 +4,7 @@ import { segmentsOf } from "@/app/_components/message-parts";
 import { ToolCallCard } from "@/app/_components/tool-call-card";
 import { type AssistantEntry, newRun } from "@/lib/client/run";
 import type { MessagePart } from "@/lib/protocol";
-import type { ToolPart } from "@/lib/protocol/tool-parts";
+import type { ToolPart } from "@/lib/protocol/parts";
 import { HOSTILE_ANSWER, HOSTILE_MARKERS } from "../fixtures/hostile-answer";
 
 const call = (fields: Partial<ToolPart> = {}): ToolPart => ({

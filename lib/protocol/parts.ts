@@ -2,14 +2,21 @@ import type { MessagePart, ToolState } from "./schemas";
 
 export type ToolPart = Extract<MessagePart, { type: "tool" }>;
 
+/** The parts of an answer known only by its text: stored before parts existed, or `agent_message`. */
+export const partsOfText = (text: string): MessagePart[] => (text ? [{ type: "text", text }] : []);
+
 /** What one `agent_processing_tool` event says about its call. */
 export type ToolChange = {
   toolCallId: string;
   toolName: string;
   state: ToolState;
+  /** With `input-streaming`: the next piece of the input's JSON text. */
   inputDelta?: string;
+  /** From `input-available` on: the parsed input. */
   input?: unknown;
+  /** With `output-available`. */
   output?: unknown;
+  /** With `output-error`: what failed, for the model and the user (a bad input, a failure, a timeout). */
   errorText?: string;
 };
 
