@@ -191,9 +191,7 @@ test("reloading mid-stream shows the text so far from the server and keeps strea
   await page.reload();
   const answer = chat.lastAnswer();
   // Rendered on the server with at least the text this page had shown before the reload.
-  expect(await answer.textLength()).toBeGreaterThanOrEqual(
-    "r0 r1 r2 r3 r4 r5 r6 r7 r8 r9 r10".length,
-  );
+  expect(await answer.textLength()).toBeGreaterThanOrEqual("r0 r1 r2 r3 r4 r5 r6 r7 r8 r9 r10".length);
   await expect(answer.root).toHaveAttribute("data-status", "streaming");
   await expect(chat.stopButton).toBeVisible();
   const full = tokens.join("");
