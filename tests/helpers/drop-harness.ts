@@ -1,13 +1,17 @@
+import { isDeepStrictEqual } from "node:util";
 import { chatReducer } from "@/lib/client/state";
 import type { JoinConversationResult } from "@/lib/protocol";
-import { fetchConversation } from "./client";
+import type { RecordedRequest, Scenario } from "../fixtures/fake-gateway";
+import { connect, connected, expectOk, fetchConversation, newSession, recordEvents, request } from "./client";
 import { View } from "./drop-view";
+import { type ExpectedAnswer, expectedFromEvents } from "./parts-replay";
 
 /**
  * Runs answers through the real server while cutting the client's connection
  * at random moments, and checks each with the browser's own code (ChatLink,
- * ConversationSync, chatReducer): every token shown exactly once, in order,
- * and the final text equal to what is stored and to what the gateway sent.
+ * ConversationSync, chatReducer): every event (reasoning, tool change, text)
+ * applied exactly once, in order, and the final message equal to what is
+ * stored and to what the gateway sent.
  */
 
 export type CutKind = "transport" | "network" | "session" | "reload";
@@ -15,7 +19,7 @@ export const cutKinds: readonly CutKind[] = ["transport", "network", "session", 
 
 export type RunReport = {
   run: number;
-  /** Every token exactly once, in order; final text = stored text = gateway text. */
+  /** Every event exactly once, in order; final message = stored message = what the gateway sent. */
   ok: boolean;
   problems: string[];
   cuts: CutKind[];
@@ -27,6 +31,8 @@ export type RunReport = {
   receivedTwice: number;
   /** Updates the reducer ignored because a snapshot already held their text. */
   ignoredBySeq: number;
+  /** Streaming states checked against the expected message, past the start. */
+  checkedMidStream: number;
   ms: number;
   /** Each tab's events in order, kept for a failed run. */
   trace: string[];
@@ -36,12 +42,57 @@ export type DropRunOptions = {
   baseUrl: string;
   cookie: string;
   run: number;
-  /** What the gateway streams for every answer, one update per token. */
-  tokens: string[];
+  /** What every answer grows into, event by event. */
+  expected: ExpectedAnswer;
   random?: () => number;
   maxCuts?: number;
   timeoutMs?: number;
 };
+
+/** An agent that reasons, calls the calculator, then answers: two upstream requests per message. */
+export const workingAgent = {
+  id: "worker",
+  name: "Worker",
+  systemPrompt: "Think, compute, then answer.",
+  tools: ["calculator"],
+  maxSteps: 3,
+};
+
+/** The gateway's side of workingAgent's answers: reasoning and a call first, the answer once the result is back. */
+export function agentAtWork(options: { tokens: string[]; tokenDelayMs: number }) {
+  return (upstream: RecordedRequest): Scenario =>
+    upstream.messages.some((message) => message.role === "tool")
+      ? { tokens: options.tokens, tokenDelayMs: options.tokenDelayMs }
+      : {
+          reasoning: ["Two", " plus", " three", " times", " four:", " the calculator."],
+          toolCalls: [
+            { id: "call_sum", name: "calculator", arguments: '{"expression":"2 + 3 * 4"}', chunks: 4 },
+          ],
+          tokenDelayMs: options.tokenDelayMs,
+        };
+}
+
+/** One answer seen whole on an uncut connection: what every cut run must end up showing, event by event. */
+export async function recordReference(baseUrl: string): Promise<ExpectedAnswer> {
+  const { cookie } = await newSession(baseUrl);
+  const socket = connect(baseUrl, cookie);
+  try {
+    await connected(socket);
+    const events = recordEvents(socket);
+    const ack = expectOk(
+      await request(socket, "send_message", { text: "Reference", clientMessageId: "drop-reference" }),
+    );
+    const messageId = ack.runs[0]?.messageId ?? "";
+    const terminal = await events.terminalOf(messageId);
+    const expected = expectedFromEvents(events.forMessage(messageId));
+    if (!isDeepStrictEqual(expected.partsAt.at(-1), terminal.parts))
+      throw new Error("the reference run's events do not add up to its final parts");
+    if (events.invalid.length > 0) throw new Error(`invalid events: ${JSON.stringify(events.invalid)}`);
+    return expected;
+  } finally {
+    socket.disconnect();
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -125,6 +176,8 @@ export async function runWithDrops(options: DropRunOptions): Promise<RunReport> 
     const answers = stored.messages.filter((message) => message.role === "assistant");
     if (answers.length !== 1) problems.push(`${answers.length} answers stored`);
     if (answers[0]?.text !== view.answer()?.text) problems.push("the stored text differs from the one shown");
+    if (!isDeepStrictEqual(answers[0]?.parts, view.answer()?.parts))
+      problems.push("the stored parts differ from the ones shown");
   } else {
     problems.push("the send was never acknowledged");
   }
@@ -140,6 +193,7 @@ export async function runWithDrops(options: DropRunOptions): Promise<RunReport> 
     endedBy: view.endedBy,
     receivedTwice: views.reduce((sum, each) => sum + each.receivedTwice, 0),
     ignoredBySeq: views.reduce((sum, each) => sum + each.ignoredBySeq, 0),
+    checkedMidStream: views.reduce((sum, each) => sum + each.checkedMidStream, 0),
     ms: Date.now() - started,
     trace: problems.length === 0 ? [] : views.flatMap((each, i) => [`tab ${i + 1}`, ...each.trace]),
   };
@@ -187,6 +241,7 @@ export function summarize(reports: RunReport[]) {
     cutsByKind,
     repeatedSends: reports.filter((r) => r.sends > 1).length,
     endedBySnapshot: reports.filter((r) => r.endedBy === "snapshot").length,
+    seenStreaming: reports.filter((r) => r.checkedMidStream > 0).length,
     receivedTwice: reports.reduce((sum, r) => sum + r.receivedTwice, 0),
     ignoredBySeq: reports.reduce((sum, r) => sum + r.ignoredBySeq, 0),
     failures: reports

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { io } from "socket.io-client";
 import { ChatLink } from "@/lib/client/chat-link";
 import {
@@ -10,9 +11,10 @@ import {
 } from "@/lib/client/state";
 import type { JoinConversationResult } from "@/lib/protocol";
 import type { TestSocket } from "./client";
+import { type ExpectedAnswer, textOfParts } from "./parts-replay";
 
 /** What a view checks its answer against, and where it connects. */
-export type ViewOptions = { baseUrl: string; cookie: string; tokens: string[] };
+export type ViewOptions = { baseUrl: string; cookie: string; expected: ExpectedAnswer };
 
 /** A socket like the browser's: same options, reconnecting quickly so a test does not idle. */
 export function browserLikeSocket(baseUrl: string, cookie: string): TestSocket {
@@ -36,6 +38,8 @@ export class View {
   endedBy: "stream" | "snapshot" | "none" = "none";
   receivedTwice = 0;
   ignoredBySeq = 0;
+  /** States checked while the answer streamed, past its start. */
+  checkedMidStream = 0;
   sends = 0;
   /** What this tab went through, to read when a run fails. */
   readonly trace: string[] = [];
@@ -120,14 +124,21 @@ export class View {
     this.wake();
   }
 
-  /** The reducer's text at seq s must be exactly the first s tokens: no gap, no repeat, no reordering. */
+  /**
+   * The reducer's message at seq s must be exactly what the first s events make
+   * of it (reasoning, tool calls and text): no gap, no repeat, no reordering.
+   */
   private check(before: AssistantEntry | undefined, after: AssistantEntry, action: ChatAction): void {
-    const { tokens } = this.options;
-    const full = tokens.join("");
+    const { partsAt } = this.options.expected;
+    const last = partsAt.length - 1;
+    const final = partsAt[last] ?? [];
+    const full = textOfParts(final);
     if (!isTerminal(after.phase)) {
-      if (after.seq !== null && after.text !== tokens.slice(0, after.seq).join("")) {
-        this.problems.push(`at seq ${after.seq} the text is not the first ${after.seq} tokens`);
+      if (after.seq) this.checkedMidStream += 1;
+      if (after.seq !== null && !isDeepStrictEqual(after.parts, partsAt[after.seq])) {
+        this.problems.push(`at seq ${after.seq} the message is not what the first ${after.seq} events make`);
       }
+      if (after.text !== textOfParts(after.parts)) this.problems.push("the text is not the text parts");
       if (!full.startsWith(after.text)) this.problems.push("the text shown is not a prefix of the answer");
       if (before && after.text.length < before.text.length) this.problems.push("the text shrank");
       return;
@@ -135,10 +146,12 @@ export class View {
     if (before && isTerminal(before.phase)) return;
     if (after.phase !== "complete") this.problems.push(`the answer ended ${after.phase}`);
     if (after.text !== full) this.problems.push("the final text differs from the gateway's");
+    if (!isDeepStrictEqual(after.parts, final))
+      this.problems.push("the final parts differ from the streamed ones");
     if (action.type === "server_event") {
       this.endedBy = "stream";
-      if (before?.seq !== tokens.length || before.text !== full) {
-        this.problems.push(`only ${before?.seq ?? "no"} of ${tokens.length} updates arrived before the end`);
+      if (before?.seq !== last || !isDeepStrictEqual(before.parts, final)) {
+        this.problems.push(`only ${before?.seq ?? "no"} of ${last} events arrived before the end`);
       }
     } else {
       this.endedBy = "snapshot";

@@ -1,34 +1,57 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatLink } from "@/lib/client/chat-link";
 import { type AssistantEntry, type ChatState, chatReducer, initialChatState } from "@/lib/client/state";
-import { FakeGateway } from "../fixtures/fake-gateway";
+import type { FakeGateway } from "../fixtures/fake-gateway";
 import { connected, fetchConversation, newSession } from "../helpers/client";
-import { runManyWithDrops, seededRandom, summarize } from "../helpers/drop-harness";
+import {
+  agentAtWork,
+  recordReference,
+  runManyWithDrops,
+  seededRandom,
+  summarize,
+  workingAgent,
+} from "../helpers/drop-harness";
 import { browserLikeSocket } from "../helpers/drop-view";
-import { type ServerProcess, startServerProcess } from "../helpers/server-process";
+import { type GatewayServer, startServerWithGateway } from "../helpers/gateway-server";
+import type { ExpectedAnswer } from "../helpers/parts-replay";
+import type { ServerProcess } from "../helpers/server-process";
 
 const RUNS = 200;
 const PARALLEL = 20;
 const SEED = Number(process.env.DROP_SEED ?? Date.now() % 1_000_000);
-const tokens = Array.from({ length: 20 }, (_, i) => ` d${i}`);
+const tokens = Array.from({ length: 16 }, (_, i) => ` d${i}`);
 
 let gateway: FakeGateway;
 let server: ServerProcess;
+let running: GatewayServer;
 
 beforeAll(async () => {
-  gateway = await FakeGateway.start();
-  gateway.setDefault({ tokens, tokenDelayMs: 12 });
-  server = await startServerProcess({ env: { LLM_BASE_URL: gateway.baseUrl, LLM_MODEL: "fake-model" } });
+  running = await startServerWithGateway({ agents: [workingAgent] });
+  ({ gateway, server } = running);
+  gateway.setDefault(agentAtWork({ tokens, tokenDelayMs: 12 }));
 });
 afterAll(async () => {
-  await server?.stop();
-  await gateway?.close();
+  await running?.stop();
 });
 
-describe("answers through random connection cuts", () => {
-  it(`delivers every token exactly once, in order, in each of ${RUNS} runs`, {
+describe("answers that reason and call a tool, through random connection cuts", () => {
+  it(`apply every event exactly once, in order, in each of ${RUNS} runs`, {
     timeout: 180_000,
   }, async () => {
+    const expected: ExpectedAnswer = await recordReference(server.url);
+    // Each answer holds all three kinds of event: reasoning, a tool call with its result, and text.
+    expect(expected.partsAt.at(-1)).toEqual([
+      { type: "reasoning", text: "Two plus three times four: the calculator." },
+      {
+        type: "tool",
+        toolCallId: "call_sum",
+        toolName: "calculator",
+        state: "output-available",
+        input: { expression: "2 + 3 * 4" },
+        output: "14",
+      },
+      { type: "text", text: tokens.join("") },
+    ]);
     const sessions = await Promise.all(Array.from({ length: PARALLEL }, () => newSession(server.url)));
     const random = seededRandom(SEED);
     const requestsBefore = gateway.requests.length;
@@ -37,12 +60,12 @@ describe("answers through random connection cuts", () => {
       baseUrl: server.url,
       cookie: sessions[run % PARALLEL]?.cookie ?? "",
       run,
-      tokens,
+      expected,
       random,
     }));
     const summary = summarize(reports);
     // biome-ignore lint/suspicious/noConsole: the delivery figure is this test's report
-    console.log(`delivery: ${summary.delivered}/${summary.runs} runs with every token exactly once`);
+    console.log(`delivery: ${summary.delivered}/${summary.runs} runs with every event exactly once`);
     // biome-ignore lint/suspicious/noConsole: with the figures behind it, and the seed to replay the run
     console.log(
       JSON.stringify({
@@ -51,6 +74,7 @@ describe("answers through random connection cuts", () => {
         cuts: summary.cutsByKind,
         repeatedSends: summary.repeatedSends,
         endedBySnapshot: summary.endedBySnapshot,
+        seenStreaming: summary.seenStreaming,
         receivedTwice: summary.receivedTwice,
         ignoredBySeq: summary.ignoredBySeq,
       }),
@@ -58,12 +82,14 @@ describe("answers through random connection cuts", () => {
 
     expect(summary.failures).toEqual([]);
     expect(summary.delivered).toBe(RUNS);
-    // One upstream request per message, although some were sent more than once.
-    expect(gateway.requests.length - requestsBefore).toBe(RUNS);
+    // Two upstream requests per message (before and after the tool), although some were sent more than once.
+    expect(gateway.requests.length - requestsBefore).toBe(2 * RUNS);
     // The paths that matter were taken: lost acknowledgements, and ends seen live as well as from a snapshot.
     expect(summary.repeatedSends).toBeGreaterThan(0);
     expect(summary.endedBySnapshot).toBeGreaterThan(0);
     expect(summary.endedBySnapshot).toBeLessThan(RUNS);
+    // And most answers were checked event by event while they streamed, not only at their end.
+    expect(summary.seenStreaming).toBeGreaterThan(RUNS / 2);
     for (const count of Object.values(summary.cutsByKind)) expect(count).toBeGreaterThan(10);
   });
 });
@@ -109,7 +135,7 @@ describe("a send whose acknowledgement is lost", () => {
     expect(sends).toBe(2);
     expect(state.entries.map((entry) => entry.kind)).toEqual(["user", "assistant"]);
     expect(answer()?.text).toBe(tokens.join(""));
-    expect(gateway.requests.length - requestsBefore).toBe(1);
+    expect(gateway.requests.length - requestsBefore).toBe(2);
     const stored = await fetchConversation(server.url, cookie, state.conversationId ?? "");
     expect(stored.messages.map((message) => [message.role, message.text])).toEqual([
       ["user", "Are you there?"],

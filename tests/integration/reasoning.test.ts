@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { builtInAgents } from "@/lib/agents/roster";
-import type { AgentProcessingCompleteEvent, InProgressRun, MessagePart } from "@/lib/protocol";
+import type { AgentProcessingCompleteEvent, MessagePart } from "@/lib/protocol";
 import type { FakeGateway } from "../fixtures/fake-gateway";
 import type { ReasoningField } from "../fixtures/fake-gateway-responses";
 import {
@@ -20,6 +20,7 @@ import {
   type TestSocket,
 } from "../helpers/client";
 import { type GatewayServer, startServerWithGateway } from "../helpers/gateway-server";
+import { rebuild, sequenced } from "../helpers/parts-replay";
 import { type ServerProcess, startServerProcess } from "../helpers/server-process";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,34 +60,8 @@ async function follow(target: ServerProcess, cookie: string) {
   return { socket, events };
 }
 
-/** The events that carry seq, in arrival order: what a client rebuilds the message from. */
-const sequenced = (events: ReceivedEvent[]) =>
-  events.filter((e) => typeof e.payload.seq === "number" && e.name !== "agent_processing_status");
-
 const reasoningOf = (events: ReceivedEvent[]) =>
   events.filter((e) => e.name === "agent_processing_reasoning").map((e) => e.payload.delta as string);
-
-/** What a client does: the snapshot's parts, then every later event in seq order. */
-function rebuild(snapshot: InProgressRun, events: ReceivedEvent[]): MessagePart[] {
-  const parts = snapshot.parts.map((part) => ({ ...part }));
-  const later = sequenced(events)
-    .filter((e) => (e.payload.seq as number) > snapshot.seq)
-    .sort((a, b) => (a.payload.seq as number) - (b.payload.seq as number));
-  for (const event of later) {
-    const type =
-      event.name === "agent_processing_reasoning"
-        ? "reasoning"
-        : event.name === "agent_processing_update"
-          ? "text"
-          : null;
-    if (!type) continue;
-    const delta = event.payload.delta as string;
-    const last = parts.at(-1);
-    if (last?.type === type) last.text += delta;
-    else parts.push({ type, text: delta });
-  }
-  return parts;
-}
 
 const expectedParts: MessagePart[] = [
   { type: "reasoning", text: REASONING.join("") },

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { AgentProcessingCompleteEvent, InProgressRun, MessagePart } from "@/lib/protocol";
-import { applyToolChange, type ToolChange } from "@/lib/protocol/parts";
+import type { AgentProcessingCompleteEvent, MessagePart } from "@/lib/protocol";
+import type { ToolChange } from "@/lib/protocol/parts";
 import type { FakeGateway } from "../fixtures/fake-gateway";
 import {
   connect,
@@ -15,6 +15,7 @@ import {
   type TestSocket,
 } from "../helpers/client";
 import { type GatewayServer, startServerWithGateway } from "../helpers/gateway-server";
+import { rebuild, sequenced } from "../helpers/parts-replay";
 import type { ServerProcess } from "../helpers/server-process";
 
 const REASONING = ["I should", " use", " the", " calculator."];
@@ -56,36 +57,8 @@ async function follow(cookie: string) {
   return { socket, events };
 }
 
-const sequenced = (events: ReceivedEvent[]) =>
-  events.filter((e) => typeof e.payload.seq === "number" && e.name !== "agent_processing_status");
 const toolEvents = (events: ReceivedEvent[]) =>
   events.filter((e) => e.name === "agent_processing_tool").map((e) => e.payload as unknown as ToolChange);
-
-/** What a client does: the snapshot's parts, then every later event in seq order. */
-function rebuild(snapshot: InProgressRun, events: ReceivedEvent[]): MessagePart[] {
-  let parts: MessagePart[] = snapshot.parts.map((part) => ({ ...part }));
-  const later = sequenced(events)
-    .filter((e) => (e.payload.seq as number) > snapshot.seq)
-    .sort((a, b) => (a.payload.seq as number) - (b.payload.seq as number));
-  for (const event of later) {
-    if (event.name === "agent_processing_tool") {
-      parts = applyToolChange(parts, event.payload as unknown as ToolChange);
-      continue;
-    }
-    const type =
-      event.name === "agent_processing_reasoning"
-        ? "reasoning"
-        : event.name === "agent_processing_update"
-          ? "text"
-          : null;
-    if (!type) continue;
-    const delta = event.payload.delta as string;
-    const last = parts.at(-1);
-    if (last?.type === type) last.text += delta;
-    else parts.push({ type, text: delta });
-  }
-  return parts;
-}
 
 async function ask(cookie: string, text: string, agentId: string, conversationId?: string) {
   const viewer = await follow(cookie);
