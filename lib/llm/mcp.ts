@@ -1,5 +1,6 @@
+import type { Readable } from "node:stream";
 import { type CallToolResult, createMCPClient, type MCPClient, type MCPTransport } from "@ai-sdk/mcp";
-import { StdioMCPTransport } from "@ai-sdk/mcp/mcp-stdio";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { McpGrant, McpTool, McpToolSource } from "../agents/tools/mcp-grants";
 import type { Logger } from "../logger";
 import type { McpServerConfig, McpServersConfig } from "./mcp-config";
@@ -9,12 +10,22 @@ export type McpServerStatus = "ok" | "unavailable";
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 60_000;
+/** A stdio server's stderr reaches the log a line at a time, each cut at this length… */
+const STDERR_LINE_MAX = 1_000;
+/** …and at most this many lines a minute per server; the rest are counted in one line. */
+const STDERR_LINES_PER_MINUTE = 60;
+/** A connected server's tool list is read again by the first run that needs it after this long. */
+export const TOOL_LIST_MAX_AGE_MS = 60_000;
 
 type ServerState = {
   name: string;
   config: McpServerConfig;
   client: MCPClient | null;
   tools: McpTool[];
+  /** When `tools` was read from the server (ms since the epoch). */
+  listedAt: number;
+  /** A reading of the tool list under way, shared by the runs that wait for it. */
+  listing: Promise<void> | null;
   /** Failed starts and deaths since the last call that succeeded. */
   failures: number;
   /** No new start before this time (ms since the epoch). */
@@ -42,7 +53,17 @@ export class McpManager implements McpToolSource {
     this.servers = new Map(
       Object.entries(config).map(([name, server]) => [
         name,
-        { name, config: server, client: null, tools: [], failures: 0, retryAt: 0, connecting: null },
+        {
+          name,
+          config: server,
+          client: null,
+          tools: [],
+          listedAt: 0,
+          listing: null,
+          failures: 0,
+          retryAt: 0,
+          connecting: null,
+        },
       ]),
     );
   }
@@ -70,9 +91,11 @@ export class McpManager implements McpToolSource {
     );
     const now = this.now();
     await Promise.all(
-      wanted
-        .filter((state) => !state.client && !this.closing && (state.connecting || now >= state.retryAt))
-        .map((state) => this.connect(state)),
+      wanted.flatMap((state) => {
+        if (this.closing) return [];
+        if (!state.client) return state.connecting || now >= state.retryAt ? [this.connect(state)] : [];
+        return now - state.listedAt >= TOOL_LIST_MAX_AGE_MS ? [this.relist(state, state.client)] : [];
+      }),
     );
     return {
       tools: wanted.flatMap((state) => (state.client ? state.tools : [])),
@@ -105,7 +128,7 @@ export class McpManager implements McpToolSource {
   private async open(state: ServerState): Promise<void> {
     const { logger } = this.options;
     const timeout = this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-    const transport = transportOf(state.config);
+    const transport = transportOf(state.config, stderrLog(state.name, logger));
     let client: MCPClient | undefined;
     try {
       client = await createMCPClient({
@@ -115,14 +138,12 @@ export class McpManager implements McpToolSource {
         // Broken pipes and stray messages; a death is reported through the transport's close.
         onUncaughtError: (error) => logger.debug({ mcpServer: state.name, err: error }, "mcp client error"),
       });
-      const listed = await client.listTools({ options: { timeout } });
+      const tools = await this.readTools(state, client);
       if (this.closing) throw new Error("shutting down");
       const connected = client;
-      state.tools = listed.tools.map((tool) => ({
-        server: state.name,
-        definition: this.definitionOf(state, tool),
-      }));
       state.client = connected;
+      state.tools = tools;
+      state.listedAt = this.now();
       if ("start" in transport) watchClose(transport, () => this.died(state, connected));
       logger.info(
         { mcpServer: state.name, tools: state.tools.map((tool) => tool.definition.name) },
@@ -134,11 +155,40 @@ export class McpManager implements McpToolSource {
     }
   }
 
-  private died(state: ServerState, client: MCPClient): void {
+  private async readTools(state: ServerState, client: MCPClient): Promise<McpTool[]> {
+    const timeout = this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const listed = await client.listTools({ options: { timeout } });
+    return listed.tools.map((tool) => ({ server: state.name, definition: this.definitionOf(state, tool) }));
+  }
+
+  /** Reads a connected server's tools again (they may change while it runs); one reading at a time. */
+  private relist(state: ServerState, client: MCPClient): Promise<void> {
+    state.listing ??= this.readTools(state, client)
+      .then((tools) => {
+        if (state.client !== client) return;
+        state.tools = tools;
+        state.listedAt = this.now();
+        this.options.logger.debug(
+          { mcpServer: state.name, tools: state.tools.map((tool) => tool.definition.name) },
+          "mcp tools read again",
+        );
+      })
+      .catch((error: unknown) => {
+        // The server answers no more: the next run starts it again.
+        if (state.client === client)
+          this.died(state, client, `its tool list could not be read: ${reasonOf(error)}`);
+      })
+      .finally(() => {
+        state.listing = null;
+      });
+    return state.listing;
+  }
+
+  private died(state: ServerState, client: MCPClient, reason = "the server stopped"): void {
     if (state.client !== client || this.closing) return;
     state.client = null;
     void client.close().catch(() => {});
-    this.failed(state, "the server stopped");
+    this.failed(state, reason);
   }
 
   private failed(state: ServerState, reason: string): void {
@@ -179,11 +229,58 @@ export class McpManager implements McpToolSource {
 
 function transportOf(
   config: McpServerConfig,
+  onStderrLine: (line: string) => void,
 ): MCPTransport | { type: "http" | "sse"; url: string; headers?: Record<string, string> } {
   if ("command" in config) {
-    return new StdioMCPTransport({ command: config.command, args: config.args, env: config.env });
+    // The MCP SDK's own stdio transport: it hands over the server's stderr, which then goes to the log.
+    const transport = new StdioClientTransport({
+      command: config.command,
+      args: config.args,
+      env: config.env,
+      stderr: "pipe",
+    });
+    const stderr = transport.stderr as Readable | null;
+    if (stderr) readLines(stderr, STDERR_LINE_MAX, onStderrLine);
+    return transport as unknown as MCPTransport;
   }
   return { type: config.type ?? "http", url: config.url, headers: config.headers };
+}
+
+/** Calls `onLine` for each line of a stream, never holding more than `max` characters of one. */
+export function readLines(stream: Readable, max: number, onLine: (line: string) => void): void {
+  let line = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    const pieces = chunk.split("\n");
+    pieces.forEach((piece, index) => {
+      line += piece.slice(0, Math.max(0, max - line.length));
+      if (index === pieces.length - 1) return;
+      onLine(line.replace(/\r$/, ""));
+      line = "";
+    });
+  });
+  stream.on("end", () => {
+    if (line) onLine(line);
+  });
+}
+
+/** A server's stderr lines as log lines, at most STDERR_LINES_PER_MINUTE a minute. */
+function stderrLog(server: string, logger: Logger): (line: string) => void {
+  let windowStart = 0;
+  let lines = 0;
+  let dropped = 0;
+  return (line) => {
+    const now = Date.now();
+    if (now - windowStart >= 60_000) {
+      if (dropped > 0) logger.warn({ mcpServer: server, dropped }, "mcp server stderr lines dropped");
+      windowStart = now;
+      lines = 0;
+      dropped = 0;
+    }
+    lines += 1;
+    if (lines > STDERR_LINES_PER_MINUTE) dropped += 1;
+    else if (line.trim()) logger.info({ mcpServer: server, line }, "mcp server stderr");
+  };
 }
 
 async function closeTransport(transport: MCPTransport | object): Promise<void> {

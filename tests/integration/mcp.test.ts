@@ -5,10 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AgentProcessingCompleteEvent } from "@/lib/protocol";
 import type { ToolChange } from "@/lib/protocol/parts";
 import type { FakeGateway } from "../fixtures/fake-gateway";
+import { startHttpMcpServer } from "../fixtures/mcp-server";
 import {
   connect,
   connected,
   expectOk,
+  fetchConversation,
   newSession,
   type ReceivedEvent,
   recordEvents,
@@ -26,27 +28,32 @@ function writeMcpFile(content: unknown): string {
   return file;
 }
 
-const mcpFile = writeMcpFile({
-  mcpServers: {
-    test: {
-      command: process.execPath,
-      args: ["--import", "tsx", fixture],
-      env: { FIXTURE_TOKEN: "s3cret-value-never-logged" },
-    },
-    ghost: { command: "switchboard-no-such-mcp-server" },
-  },
-});
+const WEB_TOKEN = "web-token-never-logged";
 
 let gateway: FakeGateway;
 let server: ServerProcess;
 let running: GatewayServer;
+let web: Awaited<ReturnType<typeof startHttpMcpServer>>;
 const sockets: TestSocket[] = [];
 
 beforeAll(async () => {
+  web = await startHttpMcpServer(WEB_TOKEN);
+  const mcpFile = writeMcpFile({
+    mcpServers: {
+      test: {
+        command: process.execPath,
+        args: ["--import", "tsx", fixture],
+        env: { FIXTURE_TOKEN: "s3cret-value-never-logged" },
+      },
+      ghost: { command: "switchboard-no-such-mcp-server" },
+      web: { url: web.url, headers: { authorization: `Bearer ${WEB_TOKEN}` } },
+    },
+  });
   running = await startServerWithGateway({
     agents: [
       { id: "mirror", name: "Mirror", systemPrompt: "Reverse.", tools: ["mcp:test"], maxSteps: 3 },
       { id: "haunted", name: "Haunted", systemPrompt: "Try.", tools: ["calculator", "mcp:ghost"] },
+      { id: "webber", name: "Webber", systemPrompt: "Reverse.", tools: ["mcp:web/reverse_text"] },
     ],
     env: { MCP_SERVERS: mcpFile, LLM_CHUNK_TIMEOUT_MS: "5000" },
   });
@@ -54,6 +61,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await running?.stop();
+  await web?.close();
 });
 afterEach(() => {
   for (const socket of sockets.splice(0)) socket.disconnect();
@@ -63,7 +71,7 @@ afterEach(() => {
 const toolEvents = (events: ReceivedEvent[]) =>
   events.filter((e) => e.name === "agent_processing_tool").map((e) => e.payload as unknown as ToolChange);
 
-async function ask(agentId: string, text: string) {
+async function send(agentId: string, text: string) {
   const { cookie } = await newSession(server.url);
   const socket = connect(server.url, cookie);
   sockets.push(socket);
@@ -76,7 +84,17 @@ async function ask(agentId: string, text: string) {
       clientMessageId: `m-${Math.random().toString(36).slice(2)}`,
     }),
   );
-  const messageId = ack.runs[0]?.messageId ?? "";
+  return {
+    cookie,
+    socket,
+    events,
+    conversationId: ack.conversationId,
+    messageId: ack.runs[0]?.messageId ?? "",
+  };
+}
+
+async function ask(agentId: string, text: string) {
+  const { events, messageId } = await send(agentId, text);
   const terminal = (await events.terminalOf(messageId)) as AgentProcessingCompleteEvent;
   return { terminal, tools: toolEvents(events.forMessage(messageId)) };
 }
@@ -102,7 +120,7 @@ describe("MCP tools through the real server", () => {
     expect(tools.at(-1)?.output).toBe("draobhctiws");
 
     const offered = (gateway.requests[0]?.body.tools ?? []) as Array<{ function: { name: string } }>;
-    expect(offered.map((t) => t.function.name).sort()).toEqual(["crash", "reverse_text"]);
+    expect(offered.map((t) => t.function.name).sort()).toEqual(["add_tool", "crash", "reverse_text", "wait"]);
     const result = gateway.requests[1]?.messages.find((m) => m.role === "tool");
     expect(result).toMatchObject({ tool_call_id: "call_rev" });
     expect(JSON.stringify(result?.content)).toContain("draobhctiws");
@@ -112,7 +130,78 @@ describe("MCP tools through the real server", () => {
     const response = await fetch(`${server.url}/api/ready`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { mcp: Record<string, string> };
-    expect(body.mcp).toEqual({ test: "ok", ghost: "unavailable" });
+    expect(body.mcp).toEqual({ test: "ok", ghost: "unavailable", web: "ok" });
+  });
+
+  it("runs an HTTP server's tool, sending the configured headers, and offers only the granted tool", async () => {
+    gateway.enqueue(
+      { toolCalls: [{ id: "call_web", name: "reverse_text", arguments: '{"text":"http"}' }] },
+      { tokens: ["ptth"] },
+    );
+    const { terminal, tools } = await ask("webber", "Reverse http");
+    expect(terminal.finishReason).toBe("stop");
+    expect(tools.at(-1)).toMatchObject({ state: "output-available", output: "ptth" });
+    const offered = (gateway.requests[0]?.body.tools ?? []) as Array<{ function: { name: string } }>;
+    expect(offered.map((t) => t.function.name)).toEqual(["reverse_text"]);
+    expect(web.requests.length).toBeGreaterThan(0);
+    expect(web.requests.every((r) => r.headers.authorization === `Bearer ${WEB_TOKEN}`)).toBe(true);
+    expect(JSON.stringify(server.logs)).not.toContain(WEB_TOKEN);
+  });
+
+  it("Stop during a running MCP tool ends the run within 500 ms, keeps the call, and the server serves the next one", async () => {
+    gateway.enqueue(
+      { tokens: ["Waiting."], toolCalls: [{ id: "call_wait", name: "wait", arguments: '{"ms":20000}' }] },
+      { tokens: ["Never", " sent."] },
+    );
+    const { cookie, socket, events, conversationId, messageId } = await send("mirror", "Wait a while");
+    await events.waitFor(() =>
+      toolEvents(events.forMessage(messageId)).some((e) => e.state === "input-available"),
+    );
+    // The tool is running on the MCP server now.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stoppedAt = Date.now();
+    const cancel = expectOk(await request(socket, "cancel_processing", { conversationId, messageId }));
+    expect(cancel.cancelled).toEqual([messageId]);
+    const terminal = (await events.terminalOf(messageId)) as AgentProcessingCompleteEvent;
+    expect(Date.now() - stoppedAt).toBeLessThan(500);
+    const call = {
+      type: "tool",
+      toolCallId: "call_wait",
+      toolName: "wait",
+      state: "input-available",
+      input: { ms: 20_000 },
+    };
+    expect(terminal).toMatchObject({ finishReason: "cancelled", text: "Waiting." });
+    expect(terminal.parts).toEqual([{ type: "text", text: "Waiting." }, call]);
+    const stored = await fetchConversation(server.url, cookie, conversationId);
+    expect(stored.messages[1]).toMatchObject({
+      status: "cancelled",
+      text: "Waiting.",
+      parts: terminal.parts,
+    });
+    // The model was never asked again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(gateway.requests).toHaveLength(1);
+
+    gateway.reset();
+    gateway.enqueue(
+      { toolCalls: [{ id: "call_after", name: "reverse_text", arguments: '{"text":"ok"}' }] },
+      { tokens: ["ko"] },
+    );
+    const next = await ask("mirror", "Still there?");
+    expect(next.tools.at(-1)).toMatchObject({ state: "output-available", output: "ko" });
+  });
+
+  it("writes a stdio server's stderr to the log as bounded lines, never raw", () => {
+    const stderr = logLines("mcp server stderr").filter((line) => line.mcpServer === "test");
+    expect(stderr.map((line) => line.line)).toEqual([
+      "switchboard-test MCP server on stdio",
+      "x".repeat(1_000),
+    ]);
+    const raw = server.logs.filter(
+      (entry) => typeof entry === "string" && /switchboard-test|xxxx/.test(entry),
+    );
+    expect(raw).toEqual([]);
   });
 
   it("logs a server that cannot start in one line, without its secrets, and a run granted it still answers", async () => {
