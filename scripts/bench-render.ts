@@ -2,9 +2,10 @@
  * Rendering benchmark: streams a long Markdown answer from the fake gateway
  * through the real server into Chromium and reports every main-thread task
  * over 50 ms (PerformanceObserver "longtask") and the longest gap between
- * frames while the answer grows.
+ * frames while the answer grows. With --reasoning N the model first thinks
+ * for N reasoning deltas at the same rate, shown live in the reasoning block.
  *
- *   npm run bench:render -- [--tokens 2000] [--rate 100] [--max-long-task-ms 50]
+ *   npm run bench:render -- [--tokens 2000] [--reasoning 0] [--rate 100] [--max-long-task-ms 50]
  *
  * Exits 1 when a long task exceeds the limit.
  */
@@ -17,11 +18,13 @@ import { startServerProcess } from "../tests/helpers/server-process";
 const { values } = parseArgs({
   options: {
     tokens: { type: "string", default: "2000" },
+    reasoning: { type: "string", default: "0" },
     rate: { type: "string", default: "100" },
     "max-long-task-ms": { type: "string", default: "50" },
   },
 });
 const tokenCount = Number(values.tokens);
+const reasoningCount = Number(values.reasoning);
 const tokensPerSecond = Number(values.rate);
 const limitMs = Number(values["max-long-task-ms"]);
 
@@ -50,8 +53,15 @@ if (process.env.BENCH_ONLY)
     ...SECTIONS.filter((_, i) => process.env.BENCH_ONLY?.split(",").includes(String(i))),
   );
 const tokens = answerTokens(tokenCount);
+// Reasoning is plain prose: the first section's sentence, over and over.
+const prose = SECTIONS[0]?.match(/\s*\S+\s*/g)?.slice(2) ?? [" word"];
+const reasoning = Array.from({ length: reasoningCount }, (_, i) => prose[i % prose.length] ?? " word");
 const gateway = await FakeGateway.start();
-gateway.setDefault({ tokens, tokenDelayMs: 1000 / tokensPerSecond });
+gateway.setDefault({
+  tokens,
+  ...(reasoningCount > 0 && { reasoning }),
+  tokenDelayMs: 1000 / tokensPerSecond,
+});
 const server = await startServerProcess({ env: { LLM_BASE_URL: gateway.baseUrl, LLM_MODEL: "fake-model" } });
 const browser = await chromium.launch(chromiumLaunchOptions());
 
@@ -71,7 +81,11 @@ try {
       for (const entry of list.getEntries()) {
         probe.longTasks.push(entry.duration);
         const shown = document.querySelectorAll('[data-testid="streaming-text"]');
-        probe.at.push(shown[shown.length - 1]?.textContent?.length ?? -1);
+        const thought = document.querySelectorAll('[data-testid="reasoning-text"]');
+        probe.at.push(
+          (shown[shown.length - 1]?.textContent?.length ?? 0) +
+            (thought[thought.length - 1]?.textContent?.length ?? 0),
+        );
       }
     }).observe({ type: "longtask", buffered: false });
   });
@@ -97,7 +111,7 @@ try {
   const answer = page.locator('[data-testid="message"][data-role="assistant"]').last();
   await answer
     .and(page.locator('[data-status="complete"]'))
-    .waitFor({ timeout: (tokenCount / tokensPerSecond) * 3_000 + 30_000 });
+    .waitFor({ timeout: ((tokenCount + reasoningCount) / tokensPerSecond) * 3_000 + 30_000 });
   const elapsedMs = Date.now() - started;
   const probe = await page.evaluate(() => {
     const bench = (
@@ -119,9 +133,9 @@ try {
   const blocking = probe.longTasks.reduce((sum, duration) => sum + Math.max(0, duration - 50), 0);
   process.stdout.write(
     `${[
-      `answer: ${tokens.length} tokens at ${tokensPerSecond} tokens/s (${shown.length} characters shown)`,
+      `answer: ${reasoning.length} reasoning deltas, then ${tokens.length} tokens, at ${tokensPerSecond} per second (${shown.length} characters shown)`,
       `streamed in: ${(elapsedMs / 1000).toFixed(1)} s`,
-      `long tasks (> 50 ms): ${probe.longTasks.length}${probe.longTasks.length ? ` (${probe.longTasks.map((d, i) => `${d.toFixed(0)} ms at ${probe.at[i]} characters`).join(", ")})` : ""}`,
+      `long tasks (> 50 ms): ${probe.longTasks.length}${probe.longTasks.length ? ` (${probe.longTasks.map((d, i) => `${d.toFixed(0)} ms at ${probe.at[i]} characters shown`).join(", ")})` : ""}`,
       `longest task: ${worst.toFixed(0)} ms; total blocking time: ${blocking.toFixed(0)} ms`,
       `frames: ${probe.frames}; longest gap between frames: ${probe.maxFrameGapMs.toFixed(0)} ms`,
     ].join("\n")}\n`,

@@ -136,6 +136,12 @@ export class Roster {
   }
 
   listPublic(): PublicAgent[] {
-    return this.agents.map(({ id, name, description, model }) => ({ id, name, description, model }));
+    return this.agents.map(({ id, name, description, model, tools }) => ({
+      id,
+      name,
+      description,
+      model,
+      tools: (tools ?? []).map((grant) => grant.name),
+    }));
   }
 }

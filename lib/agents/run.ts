@@ -229,7 +229,13 @@ export class Run {
   message(input: { text: string; createdAt: string }): void {
     this.events.message({
       conversationId: this.conversationId,
-      message: { id: this.messageId, role: "assistant", agentId: this.agentId, ...input },
+      message: {
+        id: this.messageId,
+        role: "assistant",
+        agentId: this.agentId,
+        ...input,
+        parts: this.parts,
+      },
     });
   }
 

@@ -19,5 +19,5 @@ export type AgentProfile = {
   maxSteps?: number;
 };
 
-/** What the browser may see of an agent: no prompt. */
-export type PublicAgent = Pick<AgentProfile, "id" | "name" | "description" | "model">;
+/** What the browser may see of an agent: no prompt; its tools by the names they are granted under. */
+export type PublicAgent = Pick<AgentProfile, "id" | "name" | "description" | "model"> & { tools: string[] };

@@ -1,4 +1,3 @@
-import { partsOfText } from "../protocol/parts";
 import {
   type AssistantEntry,
   applyComplete,
@@ -61,7 +60,7 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
         ...run,
         phase: "complete",
         text: message.text,
-        parts: partsOfText(message.text),
+        parts: message.parts,
         seq: null,
         progress: 1,
       };

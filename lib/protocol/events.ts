@@ -182,6 +182,8 @@ export const agentMessageSchema = z.object({
     role: z.literal("assistant"),
     agentId: z.string(),
     text: z.string(),
+    /** Reasoning, tool calls and text, as `agent_processing_complete` has them. */
+    parts: z.array(messagePartSchema),
     createdAt: z.string(),
   }),
 });

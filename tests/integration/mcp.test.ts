@@ -133,6 +133,17 @@ describe("MCP tools through the real server", () => {
     expect(body.mcp).toEqual({ test: "ok", ghost: "unavailable", web: "ok" });
   });
 
+  it("lists each agent's tools by their grants on /api/agents", async () => {
+    const { agents } = (await (await fetch(`${server.url}/api/agents`)).json()) as {
+      agents: Array<{ id: string; tools: string[] }>;
+    };
+    expect(agents.map(({ id, tools }) => ({ id, tools }))).toEqual([
+      { id: "mirror", tools: ["mcp:test"] },
+      { id: "haunted", tools: ["calculator", "mcp:ghost"] },
+      { id: "webber", tools: ["mcp:web/reverse_text"] },
+    ]);
+  });
+
   it("runs an HTTP server's tool, sending the configured headers, and offers only the granted tool", async () => {
     gateway.enqueue(
       { toolCalls: [{ id: "call_web", name: "reverse_text", arguments: '{"text":"http"}' }] },

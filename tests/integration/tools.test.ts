@@ -142,6 +142,12 @@ describe("an agent granted the calculator", () => {
     expect(streamedText(run)).toBe(ANSWER.join(""));
     expect(terminal.text).toBe(ANSWER.join(""));
     expect(terminal.parts).toEqual(expected);
+    const whole = () =>
+      owner.events.events.find(
+        (e) => e.name === "agent_message" && (e.payload.message as { id: string }).id === owner.messageId,
+      );
+    await owner.events.waitFor(() => whole() !== undefined);
+    expect((whole()?.payload.message as { parts?: MessagePart[] } | undefined)?.parts).toEqual(expected);
     const stored = await fetchConversation(server.url, cookie, owner.ack.conversationId);
     expect(stored.messages[1]?.parts).toEqual(expected);
     if (snapshot) expect(rebuild(snapshot, joiner.events.forMessage(owner.messageId))).toEqual(expected);
