@@ -38,7 +38,8 @@ function statusText(part: ToolPart, running: boolean): string {
       return running ? "Preparing…" : "Not run";
     case "input-available": {
       const known = friendlyNames[part.toolName];
-      return running ? `Running ${known ? known.toLowerCase() : part.toolName}…` : "Not run";
+      // Handed to the tool, and the answer ended before its result: stopped or cut off while it ran.
+      return running ? `Running ${known ? known.toLowerCase() : part.toolName}…` : "Stopped";
     }
     case "approval-requested":
       return running ? "Waiting for approval" : "Not run";

@@ -37,8 +37,11 @@ describe("a tool call's card", () => {
     expect(running).toContain("Running calculator…");
     expect(running).toContain("animate-spin");
     expect(running).not.toContain('data-testid="tool-output"');
-    // A run that ended before the call did shows no spinner.
-    expect(render(call({ state: "input-available", output: undefined }))).not.toContain("animate-spin");
+    // A run that ended before the call did shows no spinner: the call was stopped, or never made.
+    const stopped = render(call({ state: "input-available", output: undefined }));
+    expect(stopped).not.toContain("animate-spin");
+    expect(stopped).toContain("Stopped");
+    expect(render(call({ state: "input-streaming", input: '{"ex', output: undefined }))).toContain("Not run");
   });
 
   it("shows an error in place of a result", () => {
