@@ -10,8 +10,11 @@
  *
  *   npm run bench -- [--streams 1,50,200,500] [--rate 20] [--tokens 100] [--repeat 3]
  *                    [--db pglite|postgres|pglite,postgres] [--replicas 2] [--peer-off] [--out bench-results]
+ *                    [--profile <dir>]
  *
  * Writes <out>/bench.json and <out>/bench.svg, and prints a Markdown table.
+ * With --profile every Switchboard process writes a CPU profile (.cpuprofile)
+ * into <dir> when it stops.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -30,8 +33,13 @@ const { values } = parseArgs({
     replicas: { type: "string", default: "1" },
     "peer-off": { type: "boolean", default: false },
     out: { type: "string", default: "bench-results" },
+    profile: { type: "string" },
   },
 });
+if (values.profile) {
+  mkdirSync(values.profile, { recursive: true });
+  process.env.BENCH_PROFILE_DIR = values.profile;
+}
 
 const databases = (values.db ?? "pglite").split(",") as Array<"pglite" | "postgres">;
 const replicas = Number(values.replicas);

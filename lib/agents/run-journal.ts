@@ -6,7 +6,7 @@ import { interruptedError } from "./run-errors";
 
 export type JournalStore = Pick<
   Store,
-  | "checkpointRunById"
+  | "checkpointRuns"
   | "touchRunsByIds"
   | "markRunsInterruptedByNode"
   | "markUnfinishedRunsInterrupted"
@@ -101,16 +101,15 @@ export class RunJournal {
     const ids = new Set(runs.map((run) => run.messageId));
     for (const id of this.stored.keys()) if (!ids.has(id)) this.stored.delete(id);
 
-    const written = new Set<string>();
-    for (const run of runs) {
-      if (!run.isStarted || run.isEnded) continue;
+    const due = runs.flatMap((run) => {
+      if (!run.isStarted || run.isEnded) return [];
       const { seq, text, parts } = run.snapshot();
-      if (seq <= (this.stored.get(run.messageId) ?? 0)) continue;
-      await this.options.store.checkpointRunById({ id: run.messageId, text, parts, seq });
-      // Refused means ended (its final write won) or already newer: nothing to retry either way.
-      this.stored.set(run.messageId, seq);
-      written.add(run.messageId);
-    }
+      return seq > (this.stored.get(run.messageId) ?? 0) ? [{ id: run.messageId, text, parts, seq }] : [];
+    });
+    await this.options.store.checkpointRuns(due);
+    // Refused means ended (its final write won) or already newer: nothing to retry either way.
+    for (const checkpoint of due) this.stored.set(checkpoint.id, checkpoint.seq);
+    const written = new Set(due.map((checkpoint) => checkpoint.id));
 
     if (this.now() - this.lastHeartbeat < this.options.heartbeatMs) return;
     this.lastHeartbeat = this.now();

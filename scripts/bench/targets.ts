@@ -195,11 +195,13 @@ async function switchboardClient(url: string, timeoutMs: number): Promise<Client
 const benchAgent = [{ id: "bench", name: "Bench", systemPrompt: "Answer." }];
 
 function switchboardEnv(gatewayUrl: string): Record<string, string> {
-  return {
-    LLM_BASE_URL: gatewayUrl,
-    LLM_MODEL: "bench",
-    AGENTS_FILE: writeAgentsFile(benchAgent),
-  };
+  return { LLM_BASE_URL: gatewayUrl, LLM_MODEL: "bench", AGENTS_FILE: writeAgentsFile(benchAgent) };
+}
+
+/** A CPU profile of each Switchboard process, written when it stops, when the bench asks for one. */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
 }
 
 function switchboardTarget(
@@ -226,6 +228,7 @@ export async function startSwitchboard(
   const database = db === "postgres" ? await createTestDatabase() : null;
   const server = await startServerProcess({
     env: { ...switchboardEnv(gatewayUrl), ...(database && { DATABASE_URL: database.url }) },
+    nodeArgs: profileArgs(),
   });
   return switchboardTarget(`switchboard (${db})`, [server], timeoutMs, async () => {
     await server.stop();

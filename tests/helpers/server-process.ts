@@ -22,6 +22,8 @@ export type ServerProcessOptions = {
   /** Reuse a data directory (to restart on the same embedded database). */
   dataDir?: string;
   timeoutMs?: number;
+  /** Given to node before the script, e.g. `--cpu-prof` (which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 };
 
 const generousLimits = {
@@ -39,7 +41,7 @@ const generousLimits = {
  */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "switchboard-test-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", "server.ts"], {
     cwd: root,
     env: {
       ...process.env,

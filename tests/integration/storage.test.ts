@@ -132,7 +132,7 @@ describe.each(storeBackends)("storage on $name", (backend) => {
     const id = "r_parts_atlas";
     await store.markRunStreamingById({ id, model: "m" });
     const thought = { type: "reasoning" as const, text: "Think\u0000ing" };
-    expect(await store.checkpointRunById({ id, text: "", parts: [thought], seq: 1 })).toBe(true);
+    expect(await store.checkpointRuns([{ id, text: "", parts: [thought], seq: 1 }])).toEqual([id]);
     expect((await store.getMessageById({ id }))?.parts).toEqual([{ type: "reasoning", text: "Thinking" }]);
     await store.finishRunById({
       id,
@@ -169,16 +169,13 @@ describe.each(storeBackends)("storage on $name", (backend) => {
     const id = "r_checkpoint_atlas";
     await store.markRunStreamingById({ id, model: "m" });
     expect(
-      await store.checkpointRunById({
-        id,
-        text: "One two",
-        parts: [{ type: "text", text: "One two" }],
-        seq: 2,
-      }),
-    ).toBe(true);
+      await store.checkpointRuns([
+        { id, text: "One two", parts: [{ type: "text", text: "One two" }], seq: 2 },
+      ]),
+    ).toEqual([id]);
     expect(
-      await store.checkpointRunById({ id, text: "One", parts: [{ type: "text", text: "One" }], seq: 1 }),
-    ).toBe(false);
+      await store.checkpointRuns([{ id, text: "One", parts: [{ type: "text", text: "One" }], seq: 1 }]),
+    ).toEqual([]);
     expect(await store.getMessageById({ id })).toMatchObject({
       text: "One two",
       seq: 2,
@@ -188,26 +185,42 @@ describe.each(storeBackends)("storage on $name", (backend) => {
 
     await store.finishRunById({ id, text: "One two three", status: "complete", finishReason: "stop" });
     expect(
-      await store.checkpointRunById({
-        id,
-        text: "One two thr",
-        parts: [{ type: "text", text: "One two thr" }],
-        seq: 3,
-      }),
-    ).toBe(false);
+      await store.checkpointRuns([
+        { id, text: "One two thr", parts: [{ type: "text", text: "One two thr" }], seq: 3 },
+      ]),
+    ).toEqual([]);
     expect(await store.getMessageById({ id })).toMatchObject({ text: "One two three", status: "complete" });
+  });
+
+  it("stores many checkpoints in one statement, each by the same rules", async () => {
+    await conversationWithMessage("batch");
+    await store.markRunStreamingById({ id: "r_batch_atlas", model: "m" });
+    await store.markRunStreamingById({ id: "r_batch_quill", model: "m" });
+    await store.checkpointRuns([
+      { id: "r_batch_quill", text: "Newer", parts: [{ type: "text", text: "Newer" }], seq: 5 },
+    ]);
+    const written = await store.checkpointRuns([
+      { id: "r_batch_atlas", text: "A\u0000b", parts: [{ type: "text", text: "A\u0000b" }], seq: 1 },
+      { id: "r_batch_quill", text: "Old", parts: [{ type: "text", text: "Old" }], seq: 2 },
+      { id: "r_batch_nobody", text: "x", parts: [], seq: 1 },
+    ]);
+    expect(written).toEqual(["r_batch_atlas"]);
+    expect(await store.getMessageById({ id: "r_batch_atlas" })).toMatchObject({
+      text: "Ab",
+      parts: [{ type: "text", text: "Ab" }],
+      seq: 1,
+    });
+    expect(await store.getMessageById({ id: "r_batch_quill" })).toMatchObject({ text: "Newer", seq: 5 });
+    expect(await store.checkpointRuns([])).toEqual([]);
   });
 
   it("at start-up interrupts only its own node's unfinished runs, keeping their checkpointed text", async () => {
     await conversationWithMessage("mine", "node-mine");
     await conversationWithMessage("theirs", "node-theirs");
     await store.markRunStreamingById({ id: "r_mine_atlas", model: "m" });
-    await store.checkpointRunById({
-      id: "r_mine_atlas",
-      text: "Partial",
-      parts: [{ type: "text", text: "Partial" }],
-      seq: 4,
-    });
+    await store.checkpointRuns([
+      { id: "r_mine_atlas", text: "Partial", parts: [{ type: "text", text: "Partial" }], seq: 4 },
+    ]);
     await store.finishRunById({ id: "r_mine_quill", text: "Done", status: "complete", finishReason: "stop" });
 
     const interrupted = await store.markRunsInterruptedByNode({ nodeId: "node-mine" });

@@ -25,10 +25,10 @@ function recordingStore(stale: InterruptedRun[] = []) {
   const calls: Array<[string, unknown]> = [];
   let hold: Promise<void> | null = null;
   const store: JournalStore = {
-    async checkpointRunById(input) {
-      calls.push(["checkpoint", input]);
+    async checkpointRuns(inputs) {
+      for (const input of inputs) calls.push(["checkpoint", input]);
       await hold;
-      return true;
+      return inputs.map((input) => input.id);
     },
     async touchRunsByIds(input) {
       calls.push(["touch", input.ids]);
@@ -212,9 +212,9 @@ describe("RunJournal", () => {
     let failing = true;
     const flaky: JournalStore = {
       ...store,
-      async checkpointRunById(input) {
+      async checkpointRuns(inputs) {
         if (failing) throw new Error("connection refused");
-        return store.checkpointRunById(input);
+        return store.checkpointRuns(inputs);
       },
     };
     const run = newRun("r");

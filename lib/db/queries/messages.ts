@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { ErrorInfo, FinishReason, MessagePart, MessageStatus, Usage } from "../../protocol/schemas";
 import type { Database } from "../client";
 import { conversations, type MessageRow, messages, type NewMessageRow } from "../schema";
@@ -213,24 +213,27 @@ export function messageQueries(db: Database) {
     },
 
     /**
-     * Stores the text a run has streamed so far, with the seq it reaches, and
-     * counts as a heartbeat. Changes nothing once the run has ended or when a
-     * newer checkpoint is already stored; returns whether it wrote.
+     * Stores the text and parts runs have streamed so far, with the seq each
+     * reaches, and counts as their heartbeat: all of them in one statement (one
+     * round trip, one plan), as the run journal writes them each interval.
+     * Changes nothing for a run that has ended or has a newer checkpoint
+     * stored; returns the ids it wrote.
      */
-    async checkpointRunById(input: {
-      id: string;
-      text: string;
-      parts: MessagePart[];
-      seq: number;
-    }): Promise<boolean> {
-      const rows = await db
+    async checkpointRuns(
+      inputs: ReadonlyArray<{ id: string; text: string; parts: MessagePart[]; seq: number }>,
+    ): Promise<string[]> {
+      if (inputs.length === 0) return [];
+      const rows = withoutNul(inputs.map(({ id, text, parts, seq }) => ({ id, text, parts, seq })));
+      const given = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id text, text text, parts jsonb, seq integer)`;
+      const written = await db
         .update(messages)
-        .set({ text: input.text, parts: withoutNul(input.parts), seq: input.seq, heartbeatAt: sql`now()` })
+        .set({ text: sql`v.text`, parts: sql`v.parts`, seq: sql`v.seq`, heartbeatAt: sql`now()` })
+        .from(given)
         .where(
-          and(eq(messages.id, input.id), unfinished, or(isNull(messages.seq), lt(messages.seq, input.seq))),
+          and(sql`${messages.id} = v.id`, unfinished, or(isNull(messages.seq), sql`${messages.seq} < v.seq`)),
         )
         .returning({ id: messages.id });
-      return rows.length > 0;
+      return written.map((row) => row.id);
     },
 
     /** Tells the other nodes that these runs are still alive (the database's clock, not ours). */
