@@ -70,24 +70,52 @@ type TimeoutKind = "first_token" | "stalled";
  * Aborts the upstream when the current deadline passes and remembers which one
  * it was. While a tool runs the upstream is rightly silent: the watchdog holds
  * its fire and starts counting again when the last running tool settles.
+ * Arming only moves the deadline; one timer follows it, so a token costs no
+ * timer of its own.
  */
 function createWatchdog(upstream: AbortController, chunkTimeoutMs: number) {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the timer fires: never after the deadline, often before it (then it waits the rest). */
+  let timerAt = 0;
+  let deadline = 0;
+  let armed: { which: TimeoutKind; ms: number } | null = null;
   let fired: TimeoutKind | null = null;
   let running = 0;
   let stopped = false;
-  const arm = (which: TimeoutKind, ms: number) => {
+  const check = () => {
+    timer = undefined;
+    if (!armed || stopped) return;
+    const left = deadline - performance.now();
+    if (left > 0) {
+      schedule(left);
+      return;
+    }
+    fired = armed.which;
+    upstream.abort(new DOMException(`${armed.which} timeout of ${armed.ms} ms`, "TimeoutError"));
+  };
+  const schedule = (ms: number) => {
     clearTimeout(timer);
-    if (ms <= 0 || running > 0 || stopped) return;
-    timer = setTimeout(() => {
-      fired = which;
-      upstream.abort(new DOMException(`${which} timeout of ${ms} ms`, "TimeoutError"));
-    }, ms);
+    timerAt = performance.now() + ms;
+    timer = setTimeout(check, ms);
+  };
+  const disarm = () => {
+    armed = null;
+    clearTimeout(timer);
+    timer = undefined;
+  };
+  const arm = (which: TimeoutKind, ms: number) => {
+    if (ms <= 0 || running > 0 || stopped) {
+      disarm();
+      return;
+    }
+    armed = { which, ms };
+    deadline = performance.now() + ms;
+    if (timer === undefined || timerAt > deadline) schedule(ms);
   };
   const tools: ToolActivity = {
     started() {
       running += 1;
-      clearTimeout(timer);
+      disarm();
     },
     settled() {
       running -= 1;
@@ -96,7 +124,7 @@ function createWatchdog(upstream: AbortController, chunkTimeoutMs: number) {
   };
   const stop = () => {
     stopped = true;
-    clearTimeout(timer);
+    disarm();
   };
   return { arm, tools, stop, fired: () => fired };
 }
@@ -239,28 +267,29 @@ function outcomeOf(
 }
 
 /**
- * Reads the stream until it ends or `stop` aborts, whichever comes first, so an
- * abort never waits on a read the SDK has not noticed is dead.
+ * Reads the stream until it ends or `stop` aborts, whichever comes first: an
+ * abort cancels the reader, which ends a read in flight at once, so it never
+ * waits on a read the SDK has not noticed is dead.
  */
 async function consume(
-  stream: AsyncIterable<TextStreamPart<ToolSet>>,
+  stream: ReadableStream<TextStreamPart<ToolSet>>,
   stop: AbortSignal,
   onPart: (part: TextStreamPart<ToolSet>) => void,
 ): Promise<void> {
-  const iterator = stream[Symbol.asyncIterator]();
-  const stopped = new Promise<"stopped">((resolve) => {
-    if (stop.aborted) resolve("stopped");
-    stop.addEventListener("abort", () => resolve("stopped"), { once: true });
-  });
+  const reader = stream.getReader();
+  const cancel = () => {
+    reader.cancel().catch(() => {});
+  };
+  if (stop.aborted) cancel();
+  else stop.addEventListener("abort", cancel, { once: true });
   try {
     for (;;) {
-      const pending = iterator.next();
-      pending.catch(() => {});
-      const next = await Promise.race([pending, stopped]);
-      if (next === "stopped" || next.done) return;
+      const next = await reader.read();
+      if (next.done || stop.aborted) return;
       onPart(next.value);
     }
   } finally {
-    iterator.return?.().catch(() => {});
+    stop.removeEventListener("abort", cancel);
+    cancel();
   }
 }

@@ -108,6 +108,27 @@ function languageModel(model: LanguageModelV4, mode: "stream" | "generate"): Lan
   return wrapLanguageModel({ model, middleware });
 }
 
+/**
+ * One model object per model id and mode, made once: building one (its
+ * response schemas included) costs more than streaming a short answer.
+ */
+function cachedModels(
+  make: (modelId: string, mode: "stream" | "generate") => LanguageModelV4,
+): (modelId: string, mode: "stream" | "generate") => LanguageModelV4 {
+  const made = new Map<string, LanguageModelV4>();
+  return (modelId, mode) => {
+    const key = `${mode}:${modelId}`;
+    let model = made.get(key);
+    if (!model) {
+      model = make(modelId, mode);
+      // Model ids come from the roster and the gateway's list: few, but bounded all the same.
+      if (made.size >= 256) made.clear();
+      made.set(key, model);
+    }
+    return model;
+  };
+}
+
 /** An LlmClient for any OpenAI-compatible chat-completions endpoint (LiteLLM, Ollama's /v1, vLLM…). */
 export function createGatewayClient(options: GatewayClientOptions): LlmClient {
   const upstream = options.kind === "ollama" ? "Ollama" : "the gateway";
@@ -131,7 +152,7 @@ export function createGatewayClient(options: GatewayClientOptions): LlmClient {
     simulatedWordDelayMs: options.simulatedWordDelayMs ?? 10,
     waitingNoticeMs: options.waitingNoticeMs ?? 5_000,
     upstream,
-    languageModel: (modelId, mode) => languageModel(provider.chatModel(modelId), mode),
+    languageModel: cachedModels((modelId, mode) => languageModel(provider.chatModel(modelId), mode)),
     nonStreamingModels: new Set<string>(),
     toollessModels: new Set<string>(),
     describeMissingModel: models.describeMissing,
