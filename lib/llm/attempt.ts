@@ -1,16 +1,9 @@
-import {
-  isStepCount,
-  type LanguageModel,
-  type LanguageModelUsage,
-  smoothStream,
-  streamText,
-  type TextStreamPart,
-  type ToolSet,
-} from "ai";
+import type { LanguageModel } from "ai";
 import type { FinishReason, Usage } from "../protocol";
 import { IncompleteStreamError } from "./classify-error";
 import { toModelMessages } from "./history";
-import { createToolEventMapper, type ToolActivity, toToolSet } from "./tools";
+import { streamSteps, type TokenUsage } from "./steps";
+import { createToolEventMapper, type ToolActivity } from "./tools";
 import type { StreamRequest, ToolEvent } from "./types";
 
 export const DEFAULT_MAX_STEPS = 5;
@@ -48,7 +41,7 @@ export type AttemptInput = {
   simulatedWordDelayMs: number;
 };
 
-export function toUsage(usage: LanguageModelUsage | undefined): Usage {
+export function toUsage(usage: TokenUsage | undefined): Usage {
   const result: Usage = {};
   if (usage?.inputTokens !== undefined) result.inputTokens = usage.inputTokens;
   if (usage?.outputTokens !== undefined) result.outputTokens = usage.outputTokens;
@@ -58,8 +51,7 @@ export function toUsage(usage: LanguageModelUsage | undefined): Usage {
 
 type Observed = {
   error?: unknown;
-  finish?: { reason: string; usage: LanguageModelUsage };
-  aborted: boolean;
+  finish?: { reason: string; usage: TokenUsage };
   /** Thrown by the caller's onDelta or onReasoning: a bug on their side, rethrown as is. */
   callbackError?: { error: unknown };
 };
@@ -137,32 +129,6 @@ function linkAbort(from: AbortSignal, to: AbortController): () => void {
   return () => from.removeEventListener("abort", forward);
 }
 
-function startStream(input: AttemptInput, signal: AbortSignal, activity: ToolActivity) {
-  const { request } = input;
-  const tools = toToolSet(request.tools, { timeoutMs: request.toolTimeoutMs, activity });
-  const maxSteps = Math.max(1, request.maxSteps ?? DEFAULT_MAX_STEPS);
-  return streamText({
-    model: input.model,
-    instructions: request.system || undefined,
-    messages: toModelMessages(request.messages),
-    tools,
-    stopWhen: isStepCount(maxSteps),
-    // The last step is offered no tools, so the model answers with what it has.
-    prepareStep: ({ stepNumber }) => (stepNumber >= maxSteps - 1 ? { activeTools: [] } : undefined),
-    maxOutputTokens: request.maxOutputTokens,
-    temperature: request.temperature,
-    // OpenAI-compatible providers send this as `reasoning_effort`.
-    reasoning: request.reasoningEffort,
-    maxRetries: 0,
-    abortSignal: signal,
-    experimental_transform: input.simulated
-      ? smoothStream({ chunking: "word", delayInMs: input.simulatedWordDelayMs })
-      : undefined,
-    // Errors arrive as `error` parts; this only stops the SDK from logging them itself.
-    onError: () => {},
-  });
-}
-
 /**
  * One upstream call. Our own timers (not AI SDK's `timeout`) bound the wait: its
  * `firstChunkMs` does not cover the time the OpenAI provider spends waiting for the
@@ -173,7 +139,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
   const unlink = linkAbort(input.request.abortSignal, upstream);
   const watchdog = createWatchdog(upstream, input.chunkTimeoutMs);
   watchdog.arm("first_token", input.firstTokenTimeoutMs);
-  const observed: Observed = { aborted: false };
+  const observed: Observed = {};
   const toolEvents = createToolEventMapper();
   input.state.steps = 0;
   /** Runs a caller's callback; one that throws ends the attempt and is rethrown. */
@@ -188,21 +154,37 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
     watchdog.arm("stalled", input.chunkTimeoutMs);
   };
   try {
-    const stream = startStream(input, upstream.signal, watchdog.tools).stream;
-    await consume(stream, upstream.signal, (part) => {
-      if (part.type === "text-delta" || part.type === "reasoning-delta") {
-        if (part.text === "" || upstream.signal.aborted) return;
-        const kind = part.type === "text-delta" ? "text" : "reasoning";
-        guarded(() => deliver(kind, withoutNul(part.text), input));
-      } else if (part.type.startsWith("tool-")) {
-        const events = toolEvents(part);
-        if (events.length > 0 && !upstream.signal.aborted) guarded(() => deliverTools(events, input));
-      } else if (part.type === "start-step") input.state.steps += 1;
-      else if (part.type === "error") observed.error ??= part.error;
-      else if (part.type === "abort") observed.aborted = true;
-      else if (part.type === "finish")
-        observed.finish = { reason: part.finishReason, usage: part.totalUsage };
-    });
+    const { request } = input;
+    await streamSteps(
+      {
+        model: input.model,
+        system: request.system,
+        messages: toModelMessages(request.messages),
+        tools: request.tools,
+        maxSteps: Math.max(1, request.maxSteps ?? DEFAULT_MAX_STEPS),
+        maxOutputTokens: request.maxOutputTokens,
+        temperature: request.temperature,
+        reasoningEffort: request.reasoningEffort,
+        toolTimeoutMs: request.toolTimeoutMs,
+        activity: watchdog.tools,
+        signal: upstream.signal,
+        simulatedWordDelayMs: input.simulated ? input.simulatedWordDelayMs : null,
+      },
+      (part) => {
+        if (upstream.signal.aborted) return;
+        if (part.type === "text-delta" || part.type === "reasoning-delta") {
+          if (part.text === "") return;
+          const kind = part.type === "text-delta" ? "text" : "reasoning";
+          guarded(() => deliver(kind, withoutNul(part.text), input));
+        } else if (part.type.startsWith("tool-")) {
+          const events = toolEvents(part);
+          if (events.length > 0) guarded(() => deliverTools(events, input));
+        } else if (part.type === "start-step") input.state.steps += 1;
+        else if (part.type === "error") observed.error ??= part.error;
+        else if (part.type === "finish")
+          observed.finish = { reason: part.finishReason, usage: part.totalUsage };
+      },
+    );
   } catch (error) {
     if (!upstream.signal.aborted) observed.error ??= error;
   } finally {
@@ -251,7 +233,7 @@ function outcomeOf(
   if (timedOut) return { kind: "timeout", which: timedOut };
   if (observed.error !== undefined) return { kind: "failed", error: observed.error };
   const finish = observed.finish;
-  if (!finish || finish.reason === "interrupted" || observed.aborted) {
+  if (!finish || finish.reason === "interrupted") {
     return {
       kind: "failed",
       error: new IncompleteStreamError("The answer stream ended before it was complete"),
@@ -264,32 +246,4 @@ function outcomeOf(
     finishReason: finish.reason === "length" ? "length" : "stop",
     usage: toUsage(finish.usage),
   };
-}
-
-/**
- * Reads the stream until it ends or `stop` aborts, whichever comes first: an
- * abort cancels the reader, which ends a read in flight at once, so it never
- * waits on a read the SDK has not noticed is dead.
- */
-async function consume(
-  stream: ReadableStream<TextStreamPart<ToolSet>>,
-  stop: AbortSignal,
-  onPart: (part: TextStreamPart<ToolSet>) => void,
-): Promise<void> {
-  const reader = stream.getReader();
-  const cancel = () => {
-    reader.cancel().catch(() => {});
-  };
-  if (stop.aborted) cancel();
-  else stop.addEventListener("abort", cancel, { once: true });
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done || stop.aborted) return;
-      onPart(next.value);
-    }
-  } finally {
-    stop.removeEventListener("abort", cancel);
-    cancel();
-  }
 }

@@ -22,8 +22,9 @@ function resultOf(part: ToolPart): ToolContent[number] {
 /**
  * An assistant turn with tool calls as the model produced it: each step's text
  * and calls, then a tool message with their results. Reasoning is never sent.
+ * Serves earlier turns and, within a run, the steps before the next one.
  */
-function assistantWithTools(parts: MessagePart[]): ModelMessage[] {
+export function assistantWithTools(parts: MessagePart[]): ModelMessage[] {
   const messages: ModelMessage[] = [];
   let content: Exclude<AssistantContent, string> = [];
   let results: ToolContent = [];

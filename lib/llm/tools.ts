@@ -1,4 +1,5 @@
-import { type JSONSchema7, jsonSchema, type TextStreamPart, type ToolSet, tool } from "ai";
+import { type JSONSchema7, jsonSchema, type ToolSet, tool } from "ai";
+import type { StepPart } from "./steps";
 import type { ToolDefinition, ToolEvent } from "./types";
 import { formatSeconds } from "./wording";
 
@@ -53,11 +54,11 @@ async function runWithDeadline(
   }
 }
 
-/** The AI SDK tool set for some definitions; undefined when there are none. */
-export function toToolSet(
-  definitions: ToolDefinition[] | undefined,
-  options: { timeoutMs?: number; activity?: ToolActivity },
-): ToolSet | undefined {
+/**
+ * The AI SDK tool set the model is offered: each tool's description and input
+ * schema, which also check the calls it makes. Running them is runTool's.
+ */
+export function toToolSet(definitions: ToolDefinition[] | undefined): ToolSet | undefined {
   if (!definitions || definitions.length === 0) return undefined;
   const set: ToolSet = {};
   for (const definition of definitions) {
@@ -67,19 +68,29 @@ export function toToolSet(
         "jsonSchema" in definition.inputSchema
           ? jsonSchema(definition.inputSchema.jsonSchema as JSONSchema7)
           : definition.inputSchema,
-      execute: async (input: unknown, { toolCallId, abortSignal }) => {
-        options.activity?.started();
-        try {
-          return await runWithDeadline(definition, input, { toolCallId, abortSignal }, options.timeoutMs);
-        } catch (error) {
-          throw error instanceof ToolFailure ? error : new ToolFailure(errorText(error), { cause: error });
-        } finally {
-          options.activity?.settled();
-        }
-      },
     });
   }
   return set;
+}
+
+/**
+ * Runs one validated call: within the tool timeout, told to the watchdog, its
+ * failure a ToolFailure whose message is what the model and the user read.
+ */
+export async function runTool(
+  definition: ToolDefinition,
+  input: unknown,
+  context: { toolCallId: string; abortSignal: AbortSignal },
+  options: { timeoutMs?: number; activity?: ToolActivity },
+): Promise<unknown> {
+  options.activity?.started();
+  try {
+    return await runWithDeadline(definition, input, context, options.timeoutMs);
+  } catch (error) {
+    throw error instanceof ToolFailure ? error : new ToolFailure(errorText(error), { cause: error });
+  } finally {
+    options.activity?.settled();
+  }
 }
 
 function errorText(error: unknown): string {
@@ -88,7 +99,7 @@ function errorText(error: unknown): string {
 }
 
 /**
- * Turns the AI SDK's tool stream parts into ToolEvents. Every call starts with
+ * Turns the steps' tool parts into ToolEvents. Every call starts with
  * `input-streaming` (made up when the model sent the call whole), then maybe
  * more `input-streaming` with `inputDelta`, `input-available`, and one of
  * `output-available` / `output-error`.
@@ -100,7 +111,7 @@ export function createToolEventMapper() {
     names.set(toolCallId, toolName);
     return [{ toolCallId, toolName, state: "input-streaming" }];
   };
-  return (part: TextStreamPart<ToolSet>): ToolEvent[] => {
+  return (part: StepPart): ToolEvent[] => {
     switch (part.type) {
       case "tool-input-start":
         return start(part.id, part.toolName);
@@ -120,7 +131,6 @@ export function createToolEventMapper() {
           },
         ];
       case "tool-result":
-        if (part.preliminary) return [];
         return [
           {
             toolCallId: part.toolCallId,

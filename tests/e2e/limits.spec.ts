@@ -49,6 +49,9 @@ test("stopping sharing cuts off a viewer who is reading along, and a new link re
   await viewer.goto(shareUrl);
   const watched = viewer.locator('[data-testid="message"][data-role="assistant"]').last();
   await expect(watched).toHaveAttribute("data-status", "streaming");
+  // The page was rendered streaming; words arriving after it prove the viewer has joined the live stream.
+  const rendered = (await watched.getByTestId("streaming-text").textContent()) ?? "";
+  await expect(watched.getByTestId("streaming-text")).not.toHaveText(rendered);
 
   await chat.page.getByTestId("unshare-button").click();
   await expect(chat.page.getByRole("dialog", { name: "Share link" })).toContainText("The link is off");

@@ -4,7 +4,7 @@ import type { JoinConversationResult } from "@/lib/protocol";
 import type { RecordedRequest, Scenario } from "../fixtures/fake-gateway";
 import { connect, connected, expectOk, fetchConversation, newSession, recordEvents, request } from "./client";
 import { View } from "./drop-view";
-import { type ExpectedAnswer, expectedFromEvents } from "./parts-replay";
+import { asSent, type ExpectedAnswer, expectedFromEvents } from "./parts-replay";
 
 /**
  * Runs answers through the real server while cutting the client's connection
@@ -85,7 +85,7 @@ export async function recordReference(baseUrl: string): Promise<ExpectedAnswer> 
     const messageId = ack.runs[0]?.messageId ?? "";
     const terminal = await events.terminalOf(messageId);
     const expected = expectedFromEvents(events.forMessage(messageId));
-    if (!isDeepStrictEqual(expected.partsAt.at(-1), terminal.parts))
+    if (!isDeepStrictEqual(asSent(expected.partsAt.at(-1)), asSent(terminal.parts)))
       throw new Error("the reference run's events do not add up to its final parts");
     if (events.invalid.length > 0) throw new Error(`invalid events: ${JSON.stringify(events.invalid)}`);
     return expected;
@@ -176,7 +176,7 @@ export async function runWithDrops(options: DropRunOptions): Promise<RunReport> 
     const answers = stored.messages.filter((message) => message.role === "assistant");
     if (answers.length !== 1) problems.push(`${answers.length} answers stored`);
     if (answers[0]?.text !== view.answer()?.text) problems.push("the stored text differs from the one shown");
-    if (!isDeepStrictEqual(answers[0]?.parts, view.answer()?.parts))
+    if (!isDeepStrictEqual(asSent(answers[0]?.parts), asSent(view.answer()?.parts)))
       problems.push("the stored parts differ from the ones shown");
   } else {
     problems.push("the send was never acknowledged");

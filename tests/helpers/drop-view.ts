@@ -11,7 +11,7 @@ import {
 } from "@/lib/client/state";
 import type { JoinConversationResult } from "@/lib/protocol";
 import type { TestSocket } from "./client";
-import { type ExpectedAnswer, textOfParts } from "./parts-replay";
+import { asSent, type ExpectedAnswer, textOfParts } from "./parts-replay";
 
 /** What a view checks its answer against, and where it connects. */
 export type ViewOptions = { baseUrl: string; cookie: string; expected: ExpectedAnswer };
@@ -135,7 +135,7 @@ export class View {
     const full = textOfParts(final);
     if (!isTerminal(after.phase)) {
       if (after.seq) this.checkedMidStream += 1;
-      if (after.seq !== null && !isDeepStrictEqual(after.parts, partsAt[after.seq])) {
+      if (after.seq !== null && !isDeepStrictEqual(asSent(after.parts), asSent(partsAt[after.seq]))) {
         this.problems.push(`at seq ${after.seq} the message is not what the first ${after.seq} events make`);
       }
       if (after.text !== textOfParts(after.parts)) this.problems.push("the text is not the text parts");
@@ -150,7 +150,7 @@ export class View {
       this.problems.push("the final parts differ from the streamed ones");
     if (action.type === "server_event") {
       this.endedBy = "stream";
-      if (before?.seq !== last || !isDeepStrictEqual(before.parts, final)) {
+      if (before?.seq !== last || !isDeepStrictEqual(asSent(before.parts), asSent(final))) {
         this.problems.push(`only ${before?.seq ?? "no"} of ${last} events arrived before the end`);
       }
     } else {

@@ -42,6 +42,14 @@ export function rebuild(
 /** An answer as a reader should see it grow: `partsAt[s]` is the message once the events up to seq s have arrived. */
 export type ExpectedAnswer = { partsAt: MessagePart[][] };
 
+/**
+ * Parts as the wire carries them: a key whose value is undefined (a tool call
+ * whose input has not begun) does not exist in JSON, so it never tells two
+ * messages apart.
+ */
+export const asSent = (parts: readonly MessagePart[] | undefined): unknown =>
+  parts === undefined ? undefined : JSON.parse(JSON.stringify(parts));
+
 export const textOfParts = (parts: readonly MessagePart[]) =>
   parts.map((part) => (part.type === "text" ? part.text : "")).join("");
 

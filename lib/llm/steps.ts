@@ -1,0 +1,234 @@
+import {
+  type LanguageModel,
+  type LanguageModelUsage,
+  type ModelMessage,
+  experimental_streamLanguageModelCall as streamLanguageModelCall,
+} from "ai";
+import type { MessagePart } from "../protocol";
+import { assistantWithTools } from "./history";
+import { sleep } from "./retry-policy";
+import { runTool, type ToolActivity, toToolSet } from "./tools";
+import type { ReasoningEffort, ToolDefinition } from "./types";
+
+/** What one answer's steps tell, in order: the parts the attempt turns into deltas and tool events. */
+export type StepPart =
+  | { type: "start-step" }
+  | { type: "text-delta"; text: string }
+  | { type: "reasoning-delta"; text: string }
+  | { type: "tool-input-start"; id: string; toolName: string }
+  | { type: "tool-input-delta"; id: string; delta: string }
+  | { type: "tool-call"; toolCallId: string; toolName: string; input: unknown }
+  | { type: "tool-result"; toolCallId: string; toolName: string; input: unknown; output: unknown }
+  | { type: "tool-error"; toolCallId: string; toolName: string; input: unknown; error: unknown }
+  | { type: "error"; error: unknown }
+  | { type: "finish"; finishReason: string; totalUsage: TokenUsage };
+
+/** Token counts summed over the steps; absent where the upstream did not say. */
+export type TokenUsage = { inputTokens?: number; outputTokens?: number; totalTokens?: number };
+
+export type StepsInput = {
+  model: LanguageModel;
+  system?: string;
+  messages: ModelMessage[];
+  tools?: ToolDefinition[];
+  maxSteps: number;
+  maxOutputTokens?: number;
+  temperature?: number;
+  reasoningEffort?: ReasoningEffort;
+  toolTimeoutMs?: number;
+  activity: ToolActivity;
+  /** Ends the steps: a read in flight ends at once, tools are aborted, nothing more is told. */
+  signal: AbortSignal;
+  /** A whole answer streamed by simulation goes out word by word, this far apart; null for a real stream. */
+  simulatedWordDelayMs: number | null;
+};
+
+type ToolStep = Extract<MessagePart, { type: "tool" }>;
+
+const plus = (a: number | undefined, b: number | undefined) =>
+  a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0);
+const addUsage = (a: TokenUsage, b: LanguageModelUsage): TokenUsage => ({
+  inputTokens: plus(a.inputTokens, b.inputTokens),
+  outputTokens: plus(a.outputTokens, b.outputTokens),
+  totalTokens: plus(a.totalTokens, b.totalTokens),
+});
+
+/** Words with their trailing space, as a whole answer is shown when it was not streamed. */
+const WORDS = /\S+\s*|\s+/g;
+
+/**
+ * One answer as model → tool → model steps, up to maxSteps: each step is one
+ * streamed model call (the AI SDK's streamLanguageModelCall, which turns the
+ * messages and tools into the provider's prompt and checks every call against
+ * its tool's schema); the calls it makes run as they arrive, and their results
+ * go back to the model in the next step. The last step is offered no tools, so
+ * the model answers with what it has. Told in order through `onPart`; ends
+ * with `finish` only when the last step ended as the model meant it to.
+ */
+export async function streamSteps(input: StepsInput, onPart: (part: StepPart) => void): Promise<void> {
+  const { signal } = input;
+  const offered = toToolSet(input.tools);
+  const definitions = new Map((input.tools ?? []).map((definition) => [definition.name, definition]));
+  let messages = input.messages;
+  let usage: TokenUsage = {};
+  for (let step = 0; step < input.maxSteps; step++) {
+    const last = step === input.maxSteps - 1;
+    onPart({ type: "start-step" });
+    const { stream } = await streamLanguageModelCall({
+      model: input.model,
+      instructions: input.system || undefined,
+      messages,
+      tools: last ? undefined : offered,
+      maxOutputTokens: input.maxOutputTokens,
+      temperature: input.temperature,
+      // OpenAI-compatible providers send this as `reasoning_effort`.
+      reasoning: input.reasoningEffort,
+      abortSignal: signal,
+      // Nothing here reads the content the SDK would otherwise collect for its callbacks.
+      _internal: { collectContent: false },
+    });
+    let text = "";
+    const ending: { end?: { finishReason: string; usage: LanguageModelUsage }; failed?: true } = {};
+    const calls = new Map<string, Promise<ToolStep>>();
+
+    const say = async (type: "text-delta" | "reasoning-delta", delta: string) => {
+      if (input.simulatedWordDelayMs === null) {
+        onPart({ type, text: delta });
+        return;
+      }
+      for (const word of delta.match(WORDS) ?? []) {
+        if (signal.aborted) return;
+        onPart({ type, text: word });
+        await sleep(input.simulatedWordDelayMs, signal);
+      }
+    };
+    const run = (call: { toolCallId: string; toolName: string; input: unknown }): Promise<ToolStep> => {
+      const base = { type: "tool" as const, ...call };
+      const definition = definitions.get(call.toolName);
+      if (!definition) return Promise.resolve({ ...base, state: "output-error", errorText: "Unknown tool" });
+      return runTool(
+        definition,
+        call.input,
+        { toolCallId: call.toolCallId, abortSignal: signal },
+        {
+          timeoutMs: input.toolTimeoutMs,
+          activity: input.activity,
+        },
+      ).then(
+        (output): ToolStep => {
+          onPart({ type: "tool-result", ...call, output });
+          return { ...base, state: "output-available", output };
+        },
+        (error: unknown): ToolStep => {
+          onPart({ type: "tool-error", ...call, error });
+          return { ...base, state: "output-error", errorText: messageOf(error) };
+        },
+      );
+    };
+
+    await read(stream, signal, async (part) => {
+      switch (part.type) {
+        case "text-delta":
+          text += part.text;
+          await say("text-delta", part.text);
+          return;
+        case "reasoning-delta":
+          await say("reasoning-delta", part.text);
+          return;
+        case "tool-input-start":
+          onPart({ type: "tool-input-start", id: part.id, toolName: part.toolName });
+          return;
+        case "tool-input-delta":
+          onPart({ type: "tool-input-delta", id: part.id, delta: part.delta });
+          return;
+        case "tool-call": {
+          const call = { toolCallId: part.toolCallId, toolName: part.toolName, input: part.input };
+          onPart({ type: "tool-call", ...call });
+          // A call its schema refuses is told as a tool-error next, and never runs.
+          if (!part.invalid) calls.set(call.toolCallId, run(call));
+          return;
+        }
+        case "tool-error": {
+          const call = { toolCallId: part.toolCallId, toolName: part.toolName, input: part.input };
+          onPart({ type: "tool-error", ...call, error: part.error });
+          calls.set(
+            call.toolCallId,
+            Promise.resolve({
+              type: "tool",
+              ...call,
+              state: "output-error",
+              errorText: messageOf(part.error),
+            }),
+          );
+          return;
+        }
+        case "model-call-end":
+          ending.end = { finishReason: part.finishReason, usage: part.usage };
+          return;
+        case "error":
+          ending.failed = true;
+          onPart({ type: "error", error: part.error });
+          return;
+      }
+    });
+    const results = calls.size > 0 ? await untilAborted(Promise.all(calls.values()), signal) : [];
+    const { end, failed } = ending;
+    if (signal.aborted || failed || !end || !results) return;
+    usage = addUsage(usage, end.usage);
+    if (results.length === 0 || last) {
+      onPart({ type: "finish", finishReason: end.finishReason, totalUsage: usage });
+      return;
+    }
+    messages = [...messages, ...assistantWithTools([{ type: "text", text }, ...results])];
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === "string" ? error : String(error);
+}
+
+/** Resolves with the promise's value, or with null as soon as the signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(null);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      () => resolve(null),
+    );
+  });
+}
+
+/**
+ * Reads a stream until it ends or `stop` aborts, whichever comes first: an
+ * abort cancels the reader, which ends a read in flight at once, so it never
+ * waits on a read the SDK has not noticed is dead.
+ */
+async function read<T>(
+  stream: ReadableStream<T>,
+  stop: AbortSignal,
+  onPart: (part: T) => void | Promise<void>,
+): Promise<void> {
+  const reader = stream.getReader();
+  const cancel = () => {
+    reader.cancel().catch(() => {});
+  };
+  if (stop.aborted) cancel();
+  else stop.addEventListener("abort", cancel, { once: true });
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done || stop.aborted) return;
+      const pending = onPart(next.value);
+      if (pending) await pending;
+    }
+  } finally {
+    stop.removeEventListener("abort", cancel);
+    cancel();
+  }
+}
