@@ -90,6 +90,7 @@ async function main(): Promise<void> {
 
   const database = await openDatabase({
     databaseUrl: env.DATABASE_URL,
+    poolSize: env.DATABASE_POOL_SIZE,
     dataDir: env.DATA_DIR,
     onError: (error) => logger.error({ err: error }, "database connection error"),
   });

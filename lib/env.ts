@@ -77,6 +77,7 @@ export const envSchema = z.object({
   OLLAMA_BASE_URL: z.preprocess(emptyAsUndefined, url(["http:", "https:"]).default("http://localhost:11434")),
   STREAM_COALESCE_MS: z.preprocess(emptyAsUndefined, positiveInt(0)),
   DATABASE_URL: z.preprocess(emptyAsUndefined, url(["postgres:", "postgresql:"]).optional()),
+  DATABASE_POOL_SIZE: z.preprocess(emptyAsUndefined, atLeastOne(20)),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().trim().min(1).default("./.data")),
   REDIS_URL: z.preprocess(emptyAsUndefined, url(["redis:", "rediss:"]).optional()),
   REDIS_KEY_PREFIX: z.preprocess(emptyAsUndefined, identifier.default("switchboard")),

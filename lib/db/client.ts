@@ -26,6 +26,8 @@ const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url))
 
 export type OpenDatabaseOptions = {
   databaseUrl?: string;
+  /** PostgreSQL connections this process keeps at most; default 20. */
+  poolSize?: number;
   dataDir: string;
   /** Told of connection errors that no query is waiting on. */
   onError?: (error: Error) => void;
@@ -34,7 +36,7 @@ export type OpenDatabaseOptions = {
 /** Opens PostgreSQL at databaseUrl, or embedded PGlite in dataDir, and applies pending migrations. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.onError)
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 20, options.onError)
     : openPglite(options.dataDir);
 }
 
@@ -55,7 +57,18 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
 // Replicas starting together must not apply the same migration twice.
 const MIGRATION_LOCK = 0x5b0a2d;
 
-async function openPostgres(databaseUrl: string, onError?: (error: Error) => void): Promise<DatabaseHandle> {
+/**
+ * How long a query may wait for a pooled connection, a new one included. A
+ * burst of answers queues for the pool rather than failing; a database that
+ * does not answer shows on /api/ready (its own 2 s ping) long before this.
+ */
+const POOL_WAIT_MS = 30_000;
+
+async function openPostgres(
+  databaseUrl: string,
+  poolSize: number,
+  onError?: (error: Error) => void,
+): Promise<DatabaseHandle> {
   const lockClient = new pg.Client({ connectionString: databaseUrl });
   await lockClient.connect();
   try {
@@ -65,7 +78,11 @@ async function openPostgres(databaseUrl: string, onError?: (error: Error) => voi
     await lockClient.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
     await lockClient.end();
   }
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: poolSize,
+    connectionTimeoutMillis: POOL_WAIT_MS,
+  });
   // An idle client losing its connection must not take the process down.
   pool.on("error", (error) => onError?.(error));
   const db = drizzleNodePg(pool, { schema }) as unknown as Database;

@@ -41,6 +41,8 @@ export type Figures = {
   cpuUsPerToken: number;
   peakRssMiB: number;
   seconds: number;
+  /** Why answers failed, by message, for a run that had failures. */
+  errors?: Record<string, number>;
 };
 
 export type StepResult = { target: string; streams: number; median: Figures; runs: Figures[] };
@@ -66,6 +68,12 @@ async function measureRun(target: Target, streams: number, options: BenchOptions
     record.startedAt === null ? [] : [record.startedAt - record.requestedAt],
   );
   const tokens = latencies.length;
+  const errors: Record<string, number> = {};
+  for (const outcome of outcomes) {
+    if (outcome.status !== "rejected") continue;
+    const message = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+    errors[message] = (errors[message] ?? 0) + 1;
+  }
   return {
     answers: streams,
     failed: outcomes.filter((outcome) => outcome.status === "rejected").length,
@@ -81,12 +89,15 @@ async function measureRun(target: Target, streams: number, options: BenchOptions
     cpuUsPerToken: round(tokens ? (cpuSeconds * 1e6) / tokens : 0),
     peakRssMiB: round(peakRssBytes / 2 ** 20),
     seconds: round(seconds, 2),
+    ...(Object.keys(errors).length > 0 && { errors }),
   };
 }
 
 function medianOf(runs: Figures[]): Figures {
-  const keys = Object.keys(runs[0] ?? {}) as Array<keyof Figures>;
-  return Object.fromEntries(keys.map((key) => [key, median(runs.map((run) => run[key]))])) as Figures;
+  const keys = (Object.keys(runs[0] ?? {}) as Array<keyof Figures>).filter((key) => key !== "errors");
+  return Object.fromEntries(
+    keys.map((key) => [key, median(runs.map((run) => run[key] as number))]),
+  ) as unknown as Figures;
 }
 
 async function startTarget(name: TargetName, gatewayUrl: string, timeoutMs: number): Promise<Target> {
@@ -132,7 +143,8 @@ export async function runBench(options: BenchOptions): Promise<StepResult[]> {
             log(
               `${target.name} × ${streams}, run ${run + 1}: token p99 ${figures.tokenP99Ms} ms, started p99 ` +
                 `${figures.startedP99Ms} ms, ${figures.cpuUsPerToken} µs CPU/token, RSS ${figures.peakRssMiB} MiB, ` +
-                `lost ${figures.lost}, duplicated ${figures.duplicated}, failed ${figures.failed}`,
+                `lost ${figures.lost}, duplicated ${figures.duplicated}, failed ${figures.failed}` +
+                (figures.errors ? ` ${JSON.stringify(figures.errors)}` : ""),
             );
           }
           results.push({ target: target.name, streams, median: medianOf(runs), runs });

@@ -204,6 +204,20 @@ function profileArgs(): string[] {
   return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
 }
 
+/** The server's error lines, counted by message, so a failed answer in the bench says why. */
+function reportErrors(name: string, servers: ServerProcess[]): void {
+  const counts = new Map<string, { count: number; first: string }>();
+  for (const entry of servers.flatMap((server) => server.logs)) {
+    if (typeof entry !== "object" || Number(entry.level) < 40) continue;
+    const key = String(entry.msg);
+    const seen = counts.get(key) ?? { count: 0, first: JSON.stringify(entry).slice(0, 600) };
+    seen.count += 1;
+    counts.set(key, seen);
+  }
+  for (const [line, { count, first }] of counts)
+    process.stderr.write(`${name} logged ${count} × ${line}, the first: ${first}\n`);
+}
+
 function switchboardTarget(
   name: string,
   servers: ServerProcess[],
@@ -216,7 +230,10 @@ function switchboardTarget(
     name,
     pids: servers.map((server) => pidOf(server.child)),
     clients: (count: number) => inBatches(count, () => switchboardClient(first.url, timeoutMs)),
-    stop,
+    stop: async () => {
+      reportErrors(name, servers);
+      await stop();
+    },
   };
 }
 

@@ -18,6 +18,7 @@ describe("parseEnv", () => {
       RUN_CHECKPOINT_MS: 1_000,
       RUN_HEARTBEAT_MS: 5_000,
       RUN_STALE_AFTER_MS: 30_000,
+      DATABASE_POOL_SIZE: 20,
     });
     expect(env.LLM_BASE_URL).toBeUndefined();
     expect(env.DATABASE_URL).toBeUndefined();
@@ -29,6 +30,7 @@ describe("parseEnv", () => {
     ["PORT", "eighty"],
     ["PORT", "70000"],
     ["DATABASE_URL", "mysql://localhost/db"],
+    ["DATABASE_POOL_SIZE", "0"],
     ["REDIS_URL", "http://localhost:6379"],
     ["REDIS_KEY_PREFIX", "two words"],
     ["NODE_ID", "pod/1"],
