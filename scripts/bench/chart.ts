@@ -72,12 +72,13 @@ export function chartSvg(results: StepResult[], caption: string): string {
       }
     });
   });
+  let lx = 80;
   targets.forEach((target, t) => {
-    const lx = 80 + t * 170;
     parts.push(
       `<rect x="${lx}" y="${height - 40}" width="14" height="4" fill="${COLORS[t % COLORS.length]}"/>`,
       `<text x="${lx + 20}" y="${height - 34}">${escapeXml(target)}</text>`,
     );
+    lx += 40 + target.length * 6.5;
   });
   parts.push(`<text x="80" y="${height - 12}" fill="#6b7280">${escapeXml(caption)}</text>`, "</svg>");
   return `${parts.join("\n")}\n`;
