@@ -22,6 +22,7 @@ export function chartSvg(results: StepResult[], caption: string): string {
   const plot = { top: 50, height: 230, left: 60 };
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+    `<title>Per-token p99 latency and server CPU per token against concurrent answers</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
   ];
   panels.forEach((panel, p) => {
