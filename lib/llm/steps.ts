@@ -7,7 +7,7 @@ import {
 import type { MessagePart } from "../protocol";
 import { assistantWithTools } from "./history";
 import { sleep } from "./retry-policy";
-import { runTool, type ToolActivity, toToolSet } from "./tools";
+import { errorText, runTool, type ToolActivity, toToolSet } from "./tools";
 import type { ReasoningEffort, ToolDefinition } from "./types";
 
 /** What one answer's steps tell, in order: the parts the attempt turns into deltas and tool events. */
@@ -91,16 +91,20 @@ export async function streamSteps(input: StepsInput, onPart: (part: StepPart) =>
     const ending: { end?: { finishReason: string; usage: LanguageModelUsage }; failed?: true } = {};
     const calls = new Map<string, Promise<ToolStep>>();
 
-    const say = async (type: "text-delta" | "reasoning-delta", delta: string) => {
-      if (input.simulatedWordDelayMs === null) {
+    /** A real stream's delta goes on as it came; a simulated answer's word by word, which takes a while. */
+    const say = (type: "text-delta" | "reasoning-delta", delta: string): Promise<void> | undefined => {
+      const wordDelayMs = input.simulatedWordDelayMs;
+      if (wordDelayMs === null) {
         onPart({ type, text: delta });
-        return;
+        return undefined;
       }
-      for (const word of delta.match(WORDS) ?? []) {
-        if (signal.aborted) return;
-        onPart({ type, text: word });
-        await sleep(input.simulatedWordDelayMs, signal);
-      }
+      return (async () => {
+        for (const word of delta.match(WORDS) ?? []) {
+          if (signal.aborted) return;
+          onPart({ type, text: word });
+          await sleep(wordDelayMs, signal);
+        }
+      })();
     };
     const run = (call: { toolCallId: string; toolName: string; input: unknown }): Promise<ToolStep> => {
       const base = { type: "tool" as const, ...call };
@@ -121,20 +125,19 @@ export async function streamSteps(input: StepsInput, onPart: (part: StepPart) =>
         },
         (error: unknown): ToolStep => {
           onPart({ type: "tool-error", ...call, error });
-          return { ...base, state: "output-error", errorText: messageOf(error) };
+          return { ...base, state: "output-error", errorText: errorText(error) };
         },
       );
     };
 
-    await read(stream, signal, async (part) => {
+    // Not async: a token must not cost a promise of its own; only a simulated answer's words wait.
+    await read(stream, signal, (part) => {
       switch (part.type) {
         case "text-delta":
           text += part.text;
-          await say("text-delta", part.text);
-          return;
+          return say("text-delta", part.text);
         case "reasoning-delta":
-          await say("reasoning-delta", part.text);
-          return;
+          return say("reasoning-delta", part.text);
         case "tool-input-start":
           onPart({ type: "tool-input-start", id: part.id, toolName: part.toolName });
           return;
@@ -157,7 +160,7 @@ export async function streamSteps(input: StepsInput, onPart: (part: StepPart) =>
               type: "tool",
               ...call,
               state: "output-error",
-              errorText: messageOf(part.error),
+              errorText: errorText(part.error),
             }),
           );
           return;
@@ -181,11 +184,6 @@ export async function streamSteps(input: StepsInput, onPart: (part: StepPart) =>
     }
     messages = [...messages, ...assistantWithTools([{ type: "text", text }, ...results])];
   }
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === "string" ? error : String(error);
 }
 
 /** Resolves with the promise's value, or with null as soon as the signal aborts. */

@@ -93,7 +93,8 @@ export async function runTool(
   }
 }
 
-function errorText(error: unknown): string {
+/** What a failed call tells the model and the user: the error's message. */
+export function errorText(error: unknown): string {
   if (error instanceof Error) return error.message;
   return typeof error === "string" ? error : String(error);
 }

@@ -11,6 +11,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { Server } from "socket.io";
+import { forEachSseData } from "./sse";
 
 const { values } = parseArgs({ options: { gateway: { type: "string" } } });
 const gateway = values.gateway ?? "";
@@ -26,20 +27,10 @@ io.on("connection", (socket) => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "bench", stream: true, messages: [{ role: "user", content: id }] }),
     });
-    const decoder = new TextDecoder();
-    let buffered = "";
-    for await (const bytes of response.body as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(bytes, { stream: true });
-      let end = buffered.indexOf("\n\n");
-      while (end >= 0) {
-        const event = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        end = buffered.indexOf("\n\n");
-        if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
-        const delta = JSON.parse(event.slice(6)).choices?.[0]?.delta?.content;
-        if (delta) socket.emit("token", id, delta);
-      }
-    }
+    await forEachSseData(response.body as AsyncIterable<Uint8Array>, (data) => {
+      const delta = JSON.parse(data).choices?.[0]?.delta?.content;
+      if (delta) socket.emit("token", id, delta);
+    });
     socket.emit("done", id);
   });
 });

@@ -90,11 +90,6 @@ export class AnswerRecord {
     }
   }
 
-  /** Tokens that arrived some other way than as a live event (a snapshot on joining): counted, not timed. */
-  receivedUntimed(text: string): void {
-    for (const { index } of readStamps(text)) if (index < this.expectedTokens) this.seen[index] = 1;
-  }
-
   get lost(): number {
     return this.seen.reduce((count, value) => count + (value ? 0 : 1), 0);
   }

@@ -134,7 +134,7 @@ export async function runBench(options: BenchOptions): Promise<StepResult[]> {
       const target = await startTarget(name, gatewayUrl, timeoutMs);
       try {
         // One answer first, so code paths are warm before anything is measured.
-        await measureRun(target, 1, { ...options, tokens: options.tokens });
+        await measureRun(target, 1, options);
         for (const streams of options.streams) {
           const runs: Figures[] = [];
           for (let run = 0; run < options.repeat; run++) {

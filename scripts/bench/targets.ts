@@ -7,6 +7,7 @@ import { createTestDatabase } from "../../tests/helpers/postgres";
 import { startReplicaPair } from "../../tests/helpers/replicas";
 import { type ServerProcess, startServerProcess } from "../../tests/helpers/server-process";
 import type { AnswerRecord } from "./measure";
+import { forEachSseData } from "./sse";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -136,21 +137,11 @@ export async function startPeer(gatewayUrl: string, timeoutMs: number): Promise<
             body: JSON.stringify({ id: randomUUID() }),
             signal: AbortSignal.timeout(timeoutMs),
           });
-          const decoder = new TextDecoder();
-          let buffered = "";
-          for await (const bytes of response.body as AsyncIterable<Uint8Array>) {
-            buffered += decoder.decode(bytes, { stream: true });
-            let end = buffered.indexOf("\n\n");
-            while (end >= 0) {
-              const event = buffered.slice(0, end);
-              buffered = buffered.slice(end + 2);
-              end = buffered.indexOf("\n\n");
-              if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
-              const chunk = JSON.parse(event.slice(6)) as { type: string; delta?: string };
-              if (chunk.type === "start") record.started();
-              else if (chunk.type === "text-delta" && chunk.delta) record.received(chunk.delta);
-            }
-          }
+          await forEachSseData(response.body as AsyncIterable<Uint8Array>, (data) => {
+            const chunk = JSON.parse(data) as { type: string; delta?: string };
+            if (chunk.type === "start") record.started();
+            else if (chunk.type === "text-delta" && chunk.delta) record.received(chunk.delta);
+          });
         },
         close: () => {},
       })),
@@ -204,7 +195,7 @@ function profileArgs(): string[] {
   return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
 }
 
-/** The server's error lines, counted by message, so a failed answer in the bench says why. */
+/** The server's warn and error lines, counted by message with the first in full, so a failed answer says why. */
 function reportErrors(name: string, servers: ServerProcess[]): void {
   const counts = new Map<string, { count: number; first: string }>();
   for (const entry of servers.flatMap((server) => server.logs)) {

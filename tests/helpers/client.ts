@@ -114,6 +114,29 @@ export function recordEvents(socket: TestSocket) {
   };
 }
 
+/**
+ * The sockets a test file follows conversations with: each records what it
+ * receives; `closeAll` (after each test) disconnects them and returns the
+ * payloads that broke the protocol's schema, which should be none.
+ */
+export function followingSockets() {
+  const open: Array<{ socket: TestSocket; events: ReturnType<typeof recordEvents> }> = [];
+  return {
+    async follow(baseUrl: string, cookie: string) {
+      const socket = connect(baseUrl, cookie);
+      await connected(socket);
+      const entry = { socket, events: recordEvents(socket) };
+      open.push(entry);
+      return entry;
+    },
+    closeAll() {
+      const closing = open.splice(0);
+      for (const { socket } of closing) socket.disconnect();
+      return closing.flatMap(({ events }) => events.invalid);
+    },
+  };
+}
+
 /** The conversation as GET /api/conversations/:id returns it, for checking what is stored. */
 export async function fetchConversation(baseUrl: string, cookie: string, id: string): Promise<Conversation> {
   const response = await fetch(`${baseUrl}/api/conversations/${id}`, { headers: { cookie } });

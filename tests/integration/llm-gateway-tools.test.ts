@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createGatewayClient, type GatewayClientOptions } from "../../lib/llm/gateway";
+import type { GatewayClientOptions } from "../../lib/llm/gateway";
 import type { StreamRequest, ToolDefinition, ToolEvent } from "../../lib/llm/types";
 import { FakeGateway, type UpstreamMessage } from "../fixtures/fake-gateway";
+import { testGatewayClient } from "../helpers/gateway-client";
 
 let gateway: FakeGateway;
 
@@ -14,18 +15,7 @@ afterAll(async () => {
   await gateway.close();
 });
 
-function client(overrides: Partial<GatewayClientOptions> = {}) {
-  return createGatewayClient({
-    kind: "gateway",
-    baseURL: gateway.baseUrl,
-    streaming: "auto",
-    firstTokenTimeoutMs: 3_000,
-    chunkTimeoutMs: 2_000,
-    maxRetries: 2,
-    retryBaseDelayMs: 40,
-    ...overrides,
-  });
-}
+const client = (overrides: Partial<GatewayClientOptions> = {}) => testGatewayClient(gateway, overrides);
 
 const NOW = "2030-01-02T03:04:05.000Z";
 

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createGatewayClient, type GatewayClientOptions } from "../../lib/llm/gateway";
+import type { GatewayClientOptions } from "../../lib/llm/gateway";
 import { LlmError, type StatusReport, type StreamRequest } from "../../lib/llm/types";
 import { FakeGateway } from "../fixtures/fake-gateway";
 import type { ReasoningField } from "../fixtures/fake-gateway-responses";
+import { testGatewayClient } from "../helpers/gateway-client";
 
 let gateway: FakeGateway;
 
@@ -14,18 +15,7 @@ afterAll(async () => {
   await gateway.close();
 });
 
-function client(overrides: Partial<GatewayClientOptions> = {}) {
-  return createGatewayClient({
-    kind: "gateway",
-    baseURL: gateway.baseUrl,
-    streaming: "auto",
-    firstTokenTimeoutMs: 3_000,
-    chunkTimeoutMs: 2_000,
-    maxRetries: 2,
-    retryBaseDelayMs: 40,
-    ...overrides,
-  });
-}
+const client = (overrides: Partial<GatewayClientOptions> = {}) => testGatewayClient(gateway, overrides);
 
 function recorder(overrides: Partial<StreamRequest> = {}) {
   const deltas: string[] = [];

@@ -8,16 +8,13 @@ import type { AgentProcessingCompleteEvent, MessagePart } from "@/lib/protocol";
 import type { FakeGateway } from "../fixtures/fake-gateway";
 import type { ReasoningField } from "../fixtures/fake-gateway-responses";
 import {
-  connect,
-  connected,
   expectOk,
   fetchConversation,
+  followingSockets,
   newSession,
   type ReceivedEvent,
-  recordEvents,
   request,
   streamedText,
-  type TestSocket,
 } from "../helpers/client";
 import { type GatewayServer, startServerWithGateway } from "../helpers/gateway-server";
 import { rebuild, sequenced } from "../helpers/parts-replay";
@@ -29,8 +26,7 @@ const ANSWER = ["Two", " plus", " two", " is", " four."];
 
 let gateway: FakeGateway;
 let server: ServerProcess;
-const sockets: TestSocket[] = [];
-const recorders: Array<ReturnType<typeof recordEvents>> = [];
+const following = followingSockets();
 
 let running: GatewayServer;
 
@@ -46,19 +42,11 @@ afterAll(async () => {
   await running?.stop();
 });
 afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.disconnect();
-  for (const recorder of recorders.splice(0)) expect(recorder.invalid).toEqual([]);
+  expect(following.closeAll()).toEqual([]);
   gateway.reset();
 });
 
-async function follow(target: ServerProcess, cookie: string) {
-  const socket = connect(target.url, cookie);
-  sockets.push(socket);
-  await connected(socket);
-  const events = recordEvents(socket);
-  recorders.push(events);
-  return { socket, events };
-}
+const follow = (target: ServerProcess, cookie: string) => following.follow(target.url, cookie);
 
 const reasoningOf = (events: ReceivedEvent[]) =>
   events.filter((e) => e.name === "agent_processing_reasoning").map((e) => e.payload.delta as string);

@@ -3,16 +3,13 @@ import type { AgentProcessingCompleteEvent, MessagePart } from "@/lib/protocol";
 import type { ToolChange } from "@/lib/protocol/parts";
 import type { FakeGateway } from "../fixtures/fake-gateway";
 import {
-  connect,
-  connected,
   expectOk,
   fetchConversation,
+  followingSockets,
   newSession,
   type ReceivedEvent,
-  recordEvents,
   request,
   streamedText,
-  type TestSocket,
 } from "../helpers/client";
 import { type GatewayServer, startServerWithGateway } from "../helpers/gateway-server";
 import { rebuild, sequenced } from "../helpers/parts-replay";
@@ -24,8 +21,7 @@ const CALC_ARGS = '{"expression":"6 * 7"}';
 
 let gateway: FakeGateway;
 let server: ServerProcess;
-const sockets: TestSocket[] = [];
-const recorders: Array<ReturnType<typeof recordEvents>> = [];
+const following = followingSockets();
 
 let running: GatewayServer;
 
@@ -43,19 +39,11 @@ afterAll(async () => {
   await running?.stop();
 });
 afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.disconnect();
-  for (const recorder of recorders.splice(0)) expect(recorder.invalid).toEqual([]);
+  expect(following.closeAll()).toEqual([]);
   gateway.reset();
 });
 
-async function follow(cookie: string) {
-  const socket = connect(server.url, cookie);
-  sockets.push(socket);
-  await connected(socket);
-  const events = recordEvents(socket);
-  recorders.push(events);
-  return { socket, events };
-}
+const follow = (cookie: string) => following.follow(server.url, cookie);
 
 const toolEvents = (events: ReceivedEvent[]) =>
   events.filter((e) => e.name === "agent_processing_tool").map((e) => e.payload as unknown as ToolChange);
