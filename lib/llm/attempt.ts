@@ -1,7 +1,7 @@
-import type { LanguageModel } from "ai";
 import type { FinishReason, Usage } from "../protocol";
 import { IncompleteStreamError } from "./classify-error";
 import { toModelMessages } from "./history";
+import type { ModelCall } from "./model-call";
 import { streamSteps, type TokenUsage } from "./steps";
 import { createToolEventMapper, type ToolActivity } from "./tools";
 import type { StreamRequest, ToolEvent } from "./types";
@@ -28,7 +28,7 @@ export type AttemptOutcome =
   | { kind: "failed"; error: unknown };
 
 export type AttemptInput = {
-  model: LanguageModel;
+  model: ModelCall;
   request: StreamRequest;
   state: RunState;
   /** Deliver a whole answer as word deltas (the model was wrapped to generate without streaming). */

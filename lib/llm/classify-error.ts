@@ -16,6 +16,8 @@ export type ClassifiedFailure = {
 export type FailureContext = {
   modelId: string;
   partialText: string;
+  /** Something of the answer (text, reasoning or a tool call) had already arrived. */
+  streamed?: boolean;
   /** "the gateway", "Ollama"… used in messages the user may read. */
   upstream: string;
 };
@@ -148,7 +150,10 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Classified
   if (api && status !== undefined && status >= 400) return classifyStatus(api, status, ctx);
 
   const responseStarted =
-    status !== undefined || ctx.partialText !== "" || error instanceof IncompleteStreamError;
+    status !== undefined ||
+    ctx.streamed === true ||
+    ctx.partialText !== "" ||
+    error instanceof IncompleteStreamError;
   if (isNetworkFailure(error) || api?.isRetryable || error instanceof IncompleteStreamError) {
     if (responseStarted) {
       const message = `The connection to ${ctx.upstream} was lost while the answer was streaming.`;

@@ -17,6 +17,7 @@ import {
   expressionIn,
   splitIntoWords,
 } from "./demo-text";
+import { sdkModelCall } from "./model-call";
 import { streamAnswer } from "./stream";
 import type { LlmClient, UpstreamHealth } from "./types";
 
@@ -213,7 +214,7 @@ export class DemoLanguageModel implements LanguageModelV4 {
 
 /** The client behind the offline demo: one model, "demo", answering any model id it is asked for. */
 export function createDemoClient(options: { pace?: DemoPace } = {}): LlmClient {
-  const model = new DemoLanguageModel(options.pace);
+  const call = sdkModelCall(new DemoLanguageModel(options.pace));
   const label = DEMO_LABEL;
   const health: UpstreamHealth = { ok: true, kind: "demo", label, detail: "answers offline from a script" };
   return {
@@ -232,7 +233,7 @@ export function createDemoClient(options: { pace?: DemoPace } = {}): LlmClient {
         maxRetryAfterMs: 0,
         simulatedWordDelayMs: 0,
         upstream: "the demo model",
-        languageModel: () => model,
+        modelCall: () => call,
         nonStreamingModels: new Set(),
         toollessModels: new Set(),
       }),

@@ -1,7 +1,9 @@
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { OpenAICompatibleChatLanguageModel } from "@ai-sdk/openai-compatible";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { extractReasoningMiddleware, simulateStreamingMiddleware, wrapLanguageModel } from "ai";
+import { chatCompletionsCall } from "./chat-completions";
 import { lastKnownHealth } from "./health";
+import { type ModelCall, sdkModelCall } from "./model-call";
 import { cachedModelList, fetchModelList } from "./model-list";
 import { type StreamEngineConfig, type StreamingMode, streamAnswer, withMessage } from "./stream";
 import { createUpstreamFetch } from "./streaming-fetch";
@@ -96,36 +98,37 @@ function withoutKey(error: unknown, apiKey: string | undefined): unknown {
 }
 
 /**
- * Older reasoning models write `<think>…</think>` into the content: it becomes
- * reasoning and never reaches the answer. Simulation goes outermost so the
- * generated answer is split into reasoning and text before it is streamed.
+ * An answer the upstream will not stream is asked for whole and streamed by
+ * simulation; older reasoning models write `<think>…</think>` into it, which
+ * becomes reasoning and never reaches the answer (a streamed answer's tags are
+ * split by chatCompletionsCall). Simulation goes outermost so the generated
+ * answer is split before it is streamed.
  */
-function languageModel(model: LanguageModelV4, mode: "stream" | "generate"): LanguageModelV4 {
-  const middleware =
-    mode === "stream"
-      ? [extractReasoningMiddleware({ tagName: "think" })]
-      : [simulateStreamingMiddleware(), extractReasoningMiddleware({ tagName: "think" })];
-  return wrapLanguageModel({ model, middleware });
+function simulatedModel(model: LanguageModelV4): LanguageModelV4 {
+  return wrapLanguageModel({
+    model,
+    middleware: [simulateStreamingMiddleware(), extractReasoningMiddleware({ tagName: "think" })],
+  });
 }
 
 /**
- * One model object per model id and mode, made once: building one (its
- * response schemas included) costs more than streaming a short answer.
+ * One call per model id and mode, made once: building a model (its response
+ * schemas included) costs more than streaming a short answer.
  */
-function cachedModels(
-  make: (modelId: string, mode: "stream" | "generate") => LanguageModelV4,
-): (modelId: string, mode: "stream" | "generate") => LanguageModelV4 {
-  const made = new Map<string, LanguageModelV4>();
+function cachedCalls(
+  make: (modelId: string, mode: "stream" | "generate") => ModelCall,
+): (modelId: string, mode: "stream" | "generate") => ModelCall {
+  const made = new Map<string, ModelCall>();
   return (modelId, mode) => {
     const key = `${mode}:${modelId}`;
-    let model = made.get(key);
-    if (!model) {
-      model = make(modelId, mode);
+    let call = made.get(key);
+    if (!call) {
+      call = make(modelId, mode);
       // Model ids come from the roster and the gateway's list: few, but bounded all the same.
       if (made.size >= 256) made.clear();
-      made.set(key, model);
+      made.set(key, call);
     }
-    return model;
+    return call;
   };
 }
 
@@ -133,13 +136,18 @@ function cachedModels(
 export function createGatewayClient(options: GatewayClientOptions): LlmClient {
   const upstream = options.kind === "ollama" ? "Ollama" : "the gateway";
   const baseFetch = options.fetch ?? globalThis.fetch;
-  const provider = createOpenAICompatible({
-    name: "gateway",
-    baseURL: options.baseURL,
-    apiKey: options.apiKey,
-    includeUsage: true,
-    fetch: createUpstreamFetch({ baseFetch, hasApiKey: Boolean(options.apiKey) }),
-  });
+  const baseURL = options.baseURL.replace(/\/+$/, "");
+  const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+  const upstreamFetch = createUpstreamFetch({ baseFetch, hasApiKey: Boolean(options.apiKey) });
+  const chatModel = (modelId: string) =>
+    new OpenAICompatibleChatLanguageModel(modelId, {
+      provider: "gateway.chat",
+      url: ({ path }) => `${baseURL}${path}`,
+      headers: () => headers,
+      fetch: upstreamFetch,
+      includeUsage: true,
+    });
+  const connection = { url: `${baseURL}/chat/completions`, headers, fetch: upstreamFetch };
   const models = createModels(options, upstream, baseFetch);
   const engine: StreamEngineConfig = {
     streaming: options.streaming,
@@ -152,7 +160,11 @@ export function createGatewayClient(options: GatewayClientOptions): LlmClient {
     simulatedWordDelayMs: options.simulatedWordDelayMs ?? 10,
     waitingNoticeMs: options.waitingNoticeMs ?? 5_000,
     upstream,
-    languageModel: cachedModels((modelId, mode) => languageModel(provider.chatModel(modelId), mode)),
+    modelCall: cachedCalls((modelId, mode) =>
+      mode === "stream"
+        ? chatCompletionsCall(chatModel(modelId), connection)
+        : sdkModelCall(simulatedModel(chatModel(modelId))),
+    ),
     nonStreamingModels: new Set<string>(),
     toollessModels: new Set<string>(),
     describeMissingModel: models.describeMissing,

@@ -1,11 +1,7 @@
-import {
-  type LanguageModel,
-  type LanguageModelUsage,
-  type ModelMessage,
-  experimental_streamLanguageModelCall as streamLanguageModelCall,
-} from "ai";
+import type { LanguageModelUsage, ModelMessage } from "ai";
 import type { MessagePart } from "../protocol";
 import { assistantWithTools } from "./history";
+import type { ModelCall } from "./model-call";
 import { sleep } from "./retry-policy";
 import { errorText, runTool, type ToolActivity, toToolSet } from "./tools";
 import type { ReasoningEffort, ToolDefinition } from "./types";
@@ -27,7 +23,7 @@ export type StepPart =
 export type TokenUsage = { inputTokens?: number; outputTokens?: number; totalTokens?: number };
 
 export type StepsInput = {
-  model: LanguageModel;
+  model: ModelCall;
   system?: string;
   messages: ModelMessage[];
   tools?: ToolDefinition[];
@@ -58,9 +54,8 @@ const WORDS = /\S+\s*|\s+/g;
 
 /**
  * One answer as model → tool → model steps, up to maxSteps: each step is one
- * streamed model call (the AI SDK's streamLanguageModelCall, which turns the
- * messages and tools into the provider's prompt and checks every call against
- * its tool's schema); the calls it makes run as they arrive, and their results
+ * streamed model call, which checks every call the model makes against its
+ * tool's schema; the calls it makes run as they arrive, and their results
  * go back to the model in the next step. The last step is offered no tools, so
  * the model answers with what it has. Told in order through `onPart`; ends
  * with `finish` only when the last step ended as the model meant it to.
@@ -74,19 +69,6 @@ export async function streamSteps(input: StepsInput, onPart: (part: StepPart) =>
   for (let step = 0; step < input.maxSteps; step++) {
     const last = step === input.maxSteps - 1;
     onPart({ type: "start-step" });
-    const { stream } = await streamLanguageModelCall({
-      model: input.model,
-      instructions: input.system || undefined,
-      messages,
-      tools: last ? undefined : offered,
-      maxOutputTokens: input.maxOutputTokens,
-      temperature: input.temperature,
-      // OpenAI-compatible providers send this as `reasoning_effort`.
-      reasoning: input.reasoningEffort,
-      abortSignal: signal,
-      // Nothing here reads the content the SDK would otherwise collect for its callbacks.
-      _internal: { collectContent: false },
-    });
     let text = "";
     const ending: { end?: { finishReason: string; usage: LanguageModelUsage }; failed?: true } = {};
     const calls = new Map<string, Promise<ToolStep>>();
@@ -130,8 +112,17 @@ export async function streamSteps(input: StepsInput, onPart: (part: StepPart) =>
       );
     };
 
+    const call = {
+      instructions: input.system || undefined,
+      messages,
+      tools: last ? undefined : offered,
+      maxOutputTokens: input.maxOutputTokens,
+      temperature: input.temperature,
+      reasoning: input.reasoningEffort,
+      abortSignal: signal,
+    };
     // Not async: a token must not cost a promise of its own; only a simulated answer's words wait.
-    await read(stream, signal, (part) => {
+    await input.model(call, (part) => {
       switch (part.type) {
         case "text-delta":
           text += part.text;
@@ -200,33 +191,4 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
       () => resolve(null),
     );
   });
-}
-
-/**
- * Reads a stream until it ends or `stop` aborts, whichever comes first: an
- * abort cancels the reader, which ends a read in flight at once, so it never
- * waits on a read the SDK has not noticed is dead.
- */
-async function read<T>(
-  stream: ReadableStream<T>,
-  stop: AbortSignal,
-  onPart: (part: T) => void | Promise<void>,
-): Promise<void> {
-  const reader = stream.getReader();
-  const cancel = () => {
-    reader.cancel().catch(() => {});
-  };
-  if (stop.aborted) cancel();
-  else stop.addEventListener("abort", cancel, { once: true });
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done || stop.aborted) return;
-      const pending = onPart(next.value);
-      if (pending) await pending;
-    }
-  } finally {
-    stop.removeEventListener("abort", cancel);
-    cancel();
-  }
 }

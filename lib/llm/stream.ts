@@ -1,4 +1,3 @@
-import type { LanguageModel } from "ai";
 import type { Usage } from "../protocol";
 import { type AttemptOutcome, type RunState, runAttempt } from "./attempt";
 import {
@@ -7,6 +6,7 @@ import {
   isNotStreamingFailure,
   isToolsUnsupportedFailure,
 } from "./classify-error";
+import type { ModelCall } from "./model-call";
 import { backoffDelayMs, sleep } from "./retry-policy";
 import { LlmError, type StreamRequest, type StreamResult } from "./types";
 import { capitalize, formatSeconds } from "./wording";
@@ -27,8 +27,8 @@ export type StreamEngineConfig = {
   waitingNoticeMs?: number;
   /** Named in messages the user reads, e.g. "the gateway". */
   upstream: string;
-  /** `generate`: a model that asks for the whole answer and streams it by simulation. */
-  languageModel: (modelId: string, mode: "stream" | "generate") => LanguageModel;
+  /** `generate`: a call that asks for the whole answer and streams it by simulation. */
+  modelCall: (modelId: string, mode: "stream" | "generate") => ModelCall;
   /** Models known not to stream; the engine adds to it when `auto` falls back. */
   nonStreamingModels: Set<string>;
   /** Models known to refuse tools; the engine adds to it when one does, and asks them without tools. */
@@ -76,7 +76,7 @@ export async function streamAnswer(
     if (request.abortSignal.aborted) return finish(run, "cancelled", {});
     const notice = noticeSlowStart(run);
     const outcome = await runAttempt({
-      model: config.languageModel(request.modelId, run.simulated ? "generate" : "stream"),
+      model: config.modelCall(request.modelId, run.simulated ? "generate" : "stream"),
       request: run.withoutTools ? { ...request, tools: undefined } : request,
       state: run.state,
       simulated: run.simulated,
@@ -173,7 +173,12 @@ async function describeFailure(
   outcome: Exclude<AttemptOutcome, { kind: "finished" | "cancelled" }>,
 ) {
   const { config, request, state } = run;
-  const ctx = { modelId: request.modelId, partialText: state.text, upstream: config.upstream };
+  const ctx = {
+    modelId: request.modelId,
+    partialText: state.text,
+    streamed: state.firstDeltaAt !== null,
+    upstream: config.upstream,
+  };
   if (outcome.kind === "timeout") return { error: timeoutError(run, outcome.which), autoRetry: false };
   const failure = classifyFailure(outcome.error, ctx);
   if (failure.error.code === "model_not_found" && config.describeMissingModel) {
