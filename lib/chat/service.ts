@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Roster } from "../agents/roster";
 import type { RunManager } from "../agents/run-manager";
-import { ActiveRunLimitError, type Store } from "../db/queries";
+import { groupCommit } from "../db/group-commit";
+import { ActiveRunLimitError, type SendInput, type Store } from "../db/queries";
 import type { ConversationRow, MessageRow } from "../db/schema";
 import { AppError } from "../errors";
 import { type Limits, tooManyActiveRuns } from "../limits";
@@ -46,6 +47,8 @@ function nextShareId(row: ConversationRow, visibility: Visibility | undefined): 
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, roster, runs, directory } = deps;
+  /** Messages sent at the same moment are stored together, in one transaction. */
+  const storeSend = groupCommit((sends: SendInput[]) => store.storeSends(sends), { maxBatch: 256 });
 
   async function getOwnedConversation(userId: string, conversationId: string): Promise<ConversationRow> {
     const row = await store.getConversationById({ id: conversationId });
@@ -156,19 +159,20 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         ? await getOwnedConversation(input.userId, input.conversationId)
         : undefined;
       const agentIds = resolveAgentIds(input.agentIds, existing);
-      const conversation =
-        existing ??
-        (await store.createConversation({
-          id: randomUUID(),
-          ownerId: input.userId,
-          title: titleFromText(input.text),
-          agentIds,
-        }));
+      const conversationId = existing?.id ?? randomUUID();
       const userMessageId = randomUUID();
-      const storing = store.insertUserMessageWithRuns({
+      const stored = await storeSend({
+        ...(!existing && {
+          newConversation: {
+            id: conversationId,
+            ownerId: input.userId,
+            title: titleFromText(input.text),
+            agentIds,
+          },
+        }),
         userMessage: {
           id: userMessageId,
-          conversationId: conversation.id,
+          conversationId,
           role: "user",
           authorId: input.userId,
           clientMessageId: input.clientMessageId,
@@ -177,7 +181,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         },
         runs: agentIds.map((agentId) => ({
           id: randomUUID(),
-          conversationId: conversation.id,
+          conversationId,
           role: "assistant" as const,
           replyToId: userMessageId,
           agentId,
@@ -186,28 +190,23 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         })),
         maxActiveRuns: deps.limits.maxActiveRunsPerUser,
       });
-      const stored = await storing.catch(async (error: unknown) => {
-        if (!(error instanceof ActiveRunLimitError)) throw error;
-        if (!existing) await store.deleteConversationById({ id: conversation.id });
-        throw tooManyActiveRuns(error.limit);
-      });
+      if (stored instanceof ActiveRunLimitError) throw tooManyActiveRuns(stored.limit);
       if (!stored) {
         // A concurrent retry with the same clientMessageId won the insert.
-        if (!existing) await store.deleteConversationById({ id: conversation.id });
         const winner = await existingSend(input.userId, input.clientMessageId);
         if (winner) return winner;
         throw new AppError("conflict:message", "This message was sent twice at once; send it again.");
       }
       const result: SendMessageResult = {
-        conversationId: conversation.id,
+        conversationId,
         userMessageId,
         runs: stored.runs.map((run) => ({ messageId: run.id, agentId: run.agentId ?? "" })),
       };
       // The sender's acknowledgement goes out first; the room hears of the message after it.
       setImmediate(() => {
         const { id, role, text, createdAt } = toMessage(stored.userMessage);
-        deps.announceMessage({ conversationId: conversation.id, message: { id, role, text, createdAt } });
-        runs.enqueue(conversation.id, result.runs);
+        deps.announceMessage({ conversationId, message: { id, role, text, createdAt } });
+        runs.enqueue(conversationId, result.runs);
       });
       return result;
     },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActiveRunLimitError, type Store } from "@/lib/db/queries";
+import { ActiveRunLimitError, type SendInput, type Store } from "@/lib/db/queries";
 import { storeBackends } from "../helpers/backends";
 
 // The answers running at once per identity are counted by the database, in the
@@ -23,10 +23,17 @@ describe.each(storeBackends)("answers running at once on $name", (backend) => {
     return id;
   }
 
-  /** Stores a message asking `runs` answers; resolves with the run ids, or the refusal. */
-  function send(input: { ownerId: string; conversationId: string; clientMessageId: string; runs: number }) {
-    const messageId = `m_${input.ownerId}_${input.clientMessageId}`;
-    return store.insertUserMessageWithRuns({
+  /** A message asking `runs` answers. */
+  function sendInput(input: {
+    ownerId: string;
+    conversationId: string;
+    clientMessageId: string;
+    runs: number;
+    /** Tells apart two sends of one clientMessageId. */
+    attempt?: number;
+  }): SendInput {
+    const messageId = `m_${input.ownerId}_${input.clientMessageId}${input.attempt ? `_${input.attempt}` : ""}`;
+    return {
       userMessage: {
         id: messageId,
         conversationId: input.conversationId,
@@ -46,7 +53,14 @@ describe.each(storeBackends)("answers running at once on $name", (backend) => {
         ownerNode: `node-${input.ownerId}`,
       })),
       maxActiveRuns: LIMIT,
-    });
+    };
+  }
+
+  /** Stores one message; resolves with what was stored, or the refusal. */
+  async function send(input: Parameters<typeof sendInput>[0]) {
+    const [outcome] = await store.storeSends([sendInput(input)]);
+    if (outcome instanceof ActiveRunLimitError) throw outcome;
+    return outcome;
   }
 
   it("refuses a message whose answers would pass the limit and stores none of it", async () => {
@@ -109,6 +123,51 @@ describe.each(storeBackends)("answers running at once on $name", (backend) => {
     const conversationId = await conversationOf(ownerId);
     await send({ ownerId, conversationId, clientMessageId: "same", runs: 3 });
     expect(await send({ ownerId, conversationId, clientMessageId: "same", runs: 1 })).toBeNull();
+  });
+
+  it("decides each send of one batch on its own, in order, and keeps nothing of those it refuses", async () => {
+    const ownerId = "u_batch";
+    const other = "u_batch_other";
+    const existing = await conversationOf(ownerId);
+    const fresh = (n: number) => ({
+      id: `c_${ownerId}_new_${n}`,
+      ownerId,
+      title: "New",
+      agentIds: ["atlas"],
+    });
+    const inNew = (n: number, clientMessageId: string, runs: number): SendInput => ({
+      ...sendInput({ ownerId, conversationId: fresh(n).id, clientMessageId, runs }),
+      newConversation: fresh(n),
+    });
+    const outcomes = await store.storeSends([
+      sendInput({ ownerId, conversationId: existing, clientMessageId: "b1", runs: 2 }),
+      inNew(1, "b2", 2),
+      sendInput({ ownerId, conversationId: existing, clientMessageId: "b1", runs: 1, attempt: 2 }),
+      inNew(2, "b3", 1),
+      sendInput({
+        ownerId: other,
+        conversationId: await conversationOf(other),
+        clientMessageId: "b1",
+        runs: 3,
+      }),
+    ]);
+    const kinds = outcomes.map((outcome) =>
+      outcome instanceof ActiveRunLimitError ? "refused" : outcome === null ? "repeated" : "stored",
+    );
+    // 2 running, then 2 more would be 4 > 3, a repeat, then 1 more makes 3; the other author has 3 of their own.
+    expect(kinds).toEqual(["stored", "refused", "repeated", "stored", "stored"]);
+    expect(await store.getConversationById({ id: fresh(1).id })).toBeUndefined();
+    expect(await store.getConversationById({ id: fresh(2).id })).toMatchObject({ ownerId, title: "New" });
+    const kept = await store.listMessagesByConversationId({ conversationId: existing });
+    expect(kept.map((message) => [message.role, message.clientMessageId])).toEqual([
+      ["user", "b1"],
+      ["assistant", null],
+      ["assistant", null],
+    ]);
+    const stored = outcomes[3];
+    expect(stored && !(stored instanceof Error) && stored.runs.map((run) => run.conversationId)).toEqual([
+      fresh(2).id,
+    ]);
   });
 
   it("lets exactly the limit through when many messages arrive at once", async () => {

@@ -19,26 +19,29 @@ describe.each(storeBackends)("storage on $name", (backend) => {
       title: "Test",
       agentIds: ["atlas"],
     });
-    const stored = await store.insertUserMessageWithRuns({
-      userMessage: {
-        id: `m_${clientMessageId}`,
-        conversationId: conversation.id,
-        role: "user",
-        authorId: ownerId,
-        clientMessageId,
-        text: "Hello",
-        status: "complete",
+    const [stored] = await store.storeSends([
+      {
+        userMessage: {
+          id: `m_${clientMessageId}`,
+          conversationId: conversation.id,
+          role: "user",
+          authorId: ownerId,
+          clientMessageId,
+          text: "Hello",
+          status: "complete",
+        },
+        runs: ["atlas", "quill"].map((agentId) => ({
+          id: `r_${clientMessageId}_${agentId}`,
+          conversationId: conversation.id,
+          role: "assistant" as const,
+          replyToId: `m_${clientMessageId}`,
+          agentId,
+          status: "queued" as const,
+          ownerNode,
+        })),
       },
-      runs: ["atlas", "quill"].map((agentId) => ({
-        id: `r_${clientMessageId}_${agentId}`,
-        conversationId: conversation.id,
-        role: "assistant" as const,
-        replyToId: `m_${clientMessageId}`,
-        agentId,
-        status: "queued" as const,
-        ownerNode,
-      })),
-    });
+    ]);
+    if (stored instanceof Error) throw stored;
     return { conversation, ownerId, stored };
   }
 
@@ -55,18 +58,20 @@ describe.each(storeBackends)("storage on $name", (backend) => {
 
   it("refuses a second message with the same clientMessageId from the same author", async () => {
     const { conversation, ownerId } = await conversationWithMessage("dup");
-    const again = await store.insertUserMessageWithRuns({
-      userMessage: {
-        id: "m_dup_2",
-        conversationId: conversation.id,
-        role: "user",
-        authorId: ownerId,
-        clientMessageId: "dup",
-        text: "Hello",
-        status: "complete",
+    const [again] = await store.storeSends([
+      {
+        userMessage: {
+          id: "m_dup_2",
+          conversationId: conversation.id,
+          role: "user",
+          authorId: ownerId,
+          clientMessageId: "dup",
+          text: "Hello",
+          status: "complete",
+        },
+        runs: [{ id: "r_dup_2", conversationId: conversation.id, role: "assistant", status: "queued" }],
       },
-      runs: [{ id: "r_dup_2", conversationId: conversation.id, role: "assistant", status: "queued" }],
-    });
+    ]);
     expect(again).toBeNull();
     expect(await store.getMessageById({ id: "r_dup_2" })).toBeUndefined();
     const original = await store.getMessageByClientMessageId({ authorId: ownerId, clientMessageId: "dup" });

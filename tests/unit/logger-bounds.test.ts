@@ -135,18 +135,20 @@ describe("a real failing insert through the store (PGlite)", () => {
       agentIds: ["atlas"],
     });
     const error = await store
-      .insertUserMessageWithRuns({
-        userMessage: {
-          id: "m-logger",
-          conversationId: conversation.id,
-          role: "user",
-          authorId: "u-logger",
-          clientMessageId: "cm-logger",
-          text: `${PARAMETER}\u0000`,
-          status: "complete",
+      .storeSends([
+        {
+          userMessage: {
+            id: "m-logger",
+            conversationId: conversation.id,
+            role: "user",
+            authorId: "u-logger",
+            clientMessageId: "cm-logger",
+            text: `${PARAMETER}\u0000`,
+            status: "complete",
+          },
+          runs: [],
         },
-        runs: [],
-      })
+      ])
       .then(
         () => undefined,
         (thrown: unknown) => thrown,

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { ErrorInfo, FinishReason, MessagePart, MessageStatus, Usage } from "../../protocol/schemas";
 import type { Database } from "../client";
-import { conversations, type MessageRow, messages, type NewMessageRow } from "../schema";
+import { type MessageRow, messages } from "../schema";
 
 export type RunOutcome = {
   id: string;
@@ -27,7 +27,7 @@ export type RecentAnswer = {
 /** A run stored as interrupted: enough to tell the viewers still watching it. */
 export type InterruptedRun = Pick<MessageRow, "id" | "conversationId" | "agentId" | "text" | "parts" | "seq">;
 
-const unfinished = inArray(messages.status, ["queued", "streaming"]);
+export const unfinished = inArray(messages.status, ["queued", "streaming"]);
 
 /** Characters of reasoning in an answer's parts (none in a row stored before parts existed). */
 const reasoningLength = sql<number>`coalesce((select sum(length(part->>'text')) from jsonb_array_elements(coalesce(${messages.parts}, '[]'::jsonb)) as part where part->>'type' = 'reasoning'), 0)`;
@@ -48,7 +48,7 @@ function withoutNul<T>(value: T): T {
 }
 
 /** The advisory lock space (first key) of the per-author lock taken while counting active runs. */
-const ACTIVE_RUNS_LOCK = 0x5b0a2e;
+export const ACTIVE_RUNS_LOCK = 0x5b0a2e;
 
 /** Storing the message would leave its author with more running answers than allowed; nothing was stored. */
 export class ActiveRunLimitError extends Error {
@@ -115,50 +115,6 @@ export function messageQueries(db: Database) {
         .from(messages)
         .where(eq(messages.replyToId, replyToId))
         .orderBy(asc(messages.position));
-    },
-
-    /**
-     * Stores a user message and the placeholders of the answers it asks for, in
-     * one transaction. Returns null when the author already sent this
-     * clientMessageId (the unique index decides, so concurrent retries agree).
-     * With `maxActiveRuns`, throws ActiveRunLimitError when the author's
-     * conversations would then have more answers queued or streaming.
-     */
-    async insertUserMessageWithRuns(input: {
-      userMessage: NewMessageRow & { authorId: string; clientMessageId: string };
-      runs: NewMessageRow[];
-      maxActiveRuns?: number;
-    }): Promise<{ userMessage: MessageRow; runs: MessageRow[] } | null> {
-      return db.transaction(async (tx) => {
-        const { authorId } = input.userMessage;
-        if (input.maxActiveRuns !== undefined) {
-          // One sender at a time per author, on every replica: the count below stays true until commit.
-          await tx.execute(sql`select pg_advisory_xact_lock(${ACTIVE_RUNS_LOCK}, hashtext(${authorId}))`);
-        }
-        const [userMessage] = await tx
-          .insert(messages)
-          .values(input.userMessage)
-          .onConflictDoNothing({ target: [messages.authorId, messages.clientMessageId] })
-          .returning();
-        if (!userMessage) return null;
-        if (input.maxActiveRuns !== undefined && input.runs.length > 0) {
-          const [row] = await tx
-            .select({ active: sql<number>`count(*)::int` })
-            .from(messages)
-            .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-            .where(and(eq(conversations.ownerId, authorId), eq(messages.role, "assistant"), unfinished));
-          const active = Number(row?.active ?? 0);
-          if (active + input.runs.length > input.maxActiveRuns) {
-            throw new ActiveRunLimitError(active, input.maxActiveRuns);
-          }
-        }
-        const runs = input.runs.length > 0 ? await tx.insert(messages).values(input.runs).returning() : [];
-        await tx
-          .update(conversations)
-          .set({ updatedAt: new Date() })
-          .where(eq(conversations.id, userMessage.conversationId));
-        return { userMessage, runs };
-      });
     },
 
     async markRunStreamingById({ id, model }: { id: string; model: string }): Promise<void> {
