@@ -9,6 +9,7 @@ import { RunManager } from "./lib/agents/run-manager";
 import { unofferedMcpGrants } from "./lib/agents/tools/registry";
 import { loadSessionSecret } from "./lib/auth/secret";
 import { createChatService } from "./lib/chat/service";
+import { batchedRunStore } from "./lib/db/batched";
 import { openDatabase } from "./lib/db/client";
 import { createStore } from "./lib/db/queries";
 import { type Env, EnvError, parseEnv, secretValues } from "./lib/env";
@@ -144,9 +145,10 @@ async function main(): Promise<void> {
   history.seed(
     recent.map(({ agentId, length, ...timing }) => ({ agentId, length, streamMs: streamMs(timing) })),
   );
+  const runStore = batchedRunStore(store);
   const agentDeps = {
     llm,
-    store,
+    store: runStore,
     history,
     logger,
     observer: metrics,
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
     history,
     coalesceMs: env.STREAM_COALESCE_MS,
     logger,
-    listMessages: (input) => store.listMessagesByConversationId(input),
+    listMessages: runStore.listMessagesByConversationId,
   });
   // Answers the other replicas from the moment Redis counts this one (its subscription comes later).
   const directory = redis

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Roster } from "../agents/roster";
 import type { RunManager } from "../agents/run-manager";
-import { groupCommit } from "../db/group-commit";
+import { batched } from "../db/batched";
 import { ActiveRunLimitError, type SendInput, type Store } from "../db/queries";
 import type { ConversationRow, MessageRow } from "../db/schema";
 import { AppError } from "../errors";
@@ -35,7 +35,7 @@ export type ChatServiceDeps = {
   /** Recorded on each answer this node will run, so recovery after a crash finds its own. */
   nodeId: string;
   /** Messages per minute and answers running at once, per identity. */
-  limits: Pick<Limits, "takeMessage" | "maxActiveRunsPerUser">;
+  limits: Pick<Limits, "takeMessage" | "returnMessage" | "maxActiveRunsPerUser">;
 };
 
 /** Making private ends the link for good; publishing again makes a new one, so a revoked link stays dead. */
@@ -48,7 +48,7 @@ function nextShareId(row: ConversationRow, visibility: Visibility | undefined): 
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, roster, runs, directory } = deps;
   /** Messages sent at the same moment are stored together, in one transaction. */
-  const storeSend = groupCommit((sends: SendInput[]) => store.storeSends(sends), { maxBatch: 256 });
+  const storeSend = batched((sends: SendInput[]) => store.storeSends(sends), { maxBatch: 256 });
 
   async function getOwnedConversation(userId: string, conversationId: string): Promise<ConversationRow> {
     const row = await store.getConversationById({ id: conversationId });
@@ -151,10 +151,15 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       if (!deps.isAccepting()) {
         throw new AppError("unavailable:chat", "The server is restarting; send again in a moment.");
       }
-      const repeated = await existingSend(input.userId, input.clientMessageId);
-      if (repeated) return repeated;
       // A retry of a message already stored costs nothing; every other attempt counts, refused or not.
-      await deps.limits.takeMessage(input.userId);
+      // The common case looks nothing up first: storing a retry again finds it, and gives back what it took.
+      try {
+        await deps.limits.takeMessage(input.userId);
+      } catch (refusal) {
+        const repeated = await existingSend(input.userId, input.clientMessageId);
+        if (repeated) return repeated;
+        throw refusal;
+      }
       const existing = input.conversationId
         ? await getOwnedConversation(input.userId, input.conversationId)
         : undefined;
@@ -192,7 +197,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       });
       if (stored instanceof ActiveRunLimitError) throw tooManyActiveRuns(stored.limit);
       if (!stored) {
-        // A concurrent retry with the same clientMessageId won the insert.
+        // A retry of a stored message, or of one stored a moment ago by a concurrent retry.
+        await deps.limits.returnMessage(input.userId);
         const winner = await existingSend(input.userId, input.clientMessageId);
         if (winner) return winner;
         throw new AppError("conflict:message", "This message was sent twice at once; send it again.");

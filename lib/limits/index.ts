@@ -15,6 +15,8 @@ export const ACTIVE_RUNS_RETRY_MS = 5_000;
 export type Limits = {
   /** One message sent by this identity (RATE_LIMIT_MESSAGES_PER_MINUTE, shared by every replica). */
   takeMessage(userId: string): Promise<void>;
+  /** Gives back what takeMessage took: the message was a retry of one already stored. */
+  returnMessage(userId: string): Promise<void>;
   /** One new guest identity handed to this address (RATE_LIMIT_SESSIONS_PER_MINUTE, shared by every replica). */
   takeSession(address: string): Promise<void>;
   /** Answers one identity may have running at once; the database counts them when a message is stored. */
@@ -69,6 +71,9 @@ export function createLimits(input: { env: LimitsEnv; redis?: RedisClient }): Li
   });
   return {
     takeMessage: (userId) => take(messages, userId, "You're sending messages too fast."),
+    returnMessage: async (userId) => {
+      await messages.reward(userId, 1).catch(() => {});
+    },
     takeSocketEvent: (socketId) => take(socketEvents, socketId, "Too many requests on this connection."),
     takeSession: (address) => take(sessions, address, "Too many new sessions from your network."),
     maxActiveRunsPerUser: env.MAX_ACTIVE_RUNS_PER_USER,

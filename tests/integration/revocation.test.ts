@@ -349,7 +349,7 @@ describe("a join racing a revocation", () => {
       revokeAccess: (event) => revoked.push(event.conversationId),
       isAccepting: () => true,
       nodeId: "race-node",
-      limits: { takeMessage: async () => {}, maxActiveRunsPerUser: 6 },
+      limits: { takeMessage: async () => {}, returnMessage: async () => {}, maxActiveRunsPerUser: 6 },
     });
   }
 

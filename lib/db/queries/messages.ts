@@ -82,6 +82,59 @@ export function messageQueries(db: Database) {
       });
   }
 
+  /** Runs that started streaming, with the model each asked: one statement for all of them. */
+  async function markRunsStreaming(inputs: ReadonlyArray<{ id: string; model: string }>): Promise<void> {
+    if (inputs.length === 0) return;
+    const given = sql`jsonb_to_recordset(${JSON.stringify(inputs)}::jsonb) as v(id text, model text)`;
+    await db
+      .update(messages)
+      .set({ status: "streaming", model: sql`v.model`, heartbeatAt: sql`now()`, updatedAt: sql`now()` })
+      .from(given)
+      .where(sql`${messages.id} = v.id`);
+  }
+
+  /**
+   * Stores how runs ended, all in one statement; for each, when the answer
+   * was created, or null if it is gone. What an outcome leaves out (parts,
+   * usage…) stays as it was.
+   */
+  async function finishRuns(outcomes: readonly RunOutcome[]): Promise<Array<{ createdAt: Date } | null>> {
+    if (outcomes.length === 0) return [];
+    const rows = outcomes.map(
+      ({ id, text, parts, status, finishReason, error, usage, firstTokenMs, totalMs }) => ({
+        id,
+        text,
+        parts: parts ? withoutNul(parts) : null,
+        status,
+        finish_reason: finishReason ?? null,
+        // An upstream error message is quoted as it came; PostgreSQL refuses U+0000 in jsonb.
+        error: error ? { ...error, message: error.message.replaceAll("\u0000", "") } : null,
+        usage: usage ?? null,
+        first_token_ms: firstTokenMs ?? null,
+        total_ms: totalMs ?? null,
+      }),
+    );
+    const given = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id text, text text, parts jsonb, status text, finish_reason text, error jsonb, usage jsonb, first_token_ms integer, total_ms integer)`;
+    const stored = await db
+      .update(messages)
+      .set({
+        text: sql`v.text`,
+        parts: sql`coalesce(v.parts, ${messages.parts})`,
+        status: sql`v.status`,
+        finishReason: sql`coalesce(v.finish_reason, ${messages.finishReason})`,
+        error: sql`coalesce(v.error, ${messages.error})`,
+        usage: sql`coalesce(v.usage, ${messages.usage})`,
+        firstTokenMs: sql`coalesce(v.first_token_ms, ${messages.firstTokenMs})`,
+        totalMs: sql`coalesce(v.total_ms, ${messages.totalMs})`,
+        updatedAt: sql`now()`,
+      })
+      .from(given)
+      .where(sql`${messages.id} = v.id`)
+      .returning({ id: messages.id, createdAt: messages.createdAt });
+    const byId = new Map(stored.map((row) => [row.id, { createdAt: row.createdAt }]));
+    return outcomes.map((outcome) => byId.get(outcome.id) ?? null);
+  }
+
   return {
     listMessagesByConversationId({ conversationId }: { conversationId: string }): Promise<MessageRow[]> {
       return db
@@ -89,6 +142,23 @@ export function messageQueries(db: Database) {
         .from(messages)
         .where(eq(messages.conversationId, conversationId))
         .orderBy(asc(messages.position));
+    },
+
+    /** The messages of each conversation, in order: one query for all of them. */
+    async listMessagesByConversationIds(ids: readonly string[]): Promise<MessageRow[][]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(messages)
+        .where(inArray(messages.conversationId, [...new Set(ids)]))
+        .orderBy(asc(messages.position));
+      const byConversation = new Map<string, MessageRow[]>();
+      for (const row of rows) {
+        const list = byConversation.get(row.conversationId);
+        if (list) list.push(row);
+        else byConversation.set(row.conversationId, [row]);
+      }
+      return ids.map((id) => byConversation.get(id) ?? []);
     },
 
     async getMessageById({ id }: { id: string }): Promise<MessageRow | undefined> {
@@ -117,29 +187,17 @@ export function messageQueries(db: Database) {
         .orderBy(asc(messages.position));
     },
 
-    async markRunStreamingById({ id, model }: { id: string; model: string }): Promise<void> {
-      await db
-        .update(messages)
-        .set({ status: "streaming", model, heartbeatAt: sql`now()`, updatedAt: new Date() })
-        .where(eq(messages.id, id));
+    markRunsStreaming,
+    finishRuns,
+
+    markRunStreamingById(input: { id: string; model: string }): Promise<void> {
+      return markRunsStreaming([input]);
     },
 
     /** Stores how a run ended; returns when the answer was created, or null if it is gone. */
     async finishRunById(outcome: RunOutcome): Promise<{ createdAt: Date } | null> {
-      const { id, error, parts, ...fields } = outcome;
-      // An upstream error message is quoted as it came; PostgreSQL refuses U+0000 in jsonb.
-      const stored = error ? { ...error, message: error.message.replaceAll("\u0000", "") } : error;
-      const [row] = await db
-        .update(messages)
-        .set({
-          ...fields,
-          error: stored,
-          ...(parts && { parts: withoutNul(parts) }),
-          updatedAt: new Date(),
-        })
-        .where(eq(messages.id, id))
-        .returning({ createdAt: messages.createdAt });
-      return row ?? null;
+      const [stored] = await finishRuns([outcome]);
+      return stored ?? null;
     },
 
     /** Each agent's latest complete answers (up to perAgent), oldest first: what answers tend to look like. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupCommit } from "@/lib/db/group-commit";
+import { batched } from "@/lib/db/batched";
 
 /** A writer that records its batches and finishes each when told to. */
 function recordingWriter(fail: (item: number) => boolean = () => false) {
@@ -26,10 +26,10 @@ function recordingWriter(fail: (item: number) => boolean = () => false) {
   return { batches, write, finishAll };
 }
 
-describe("group commit", () => {
+describe("batched calls", () => {
   it("writes what arrives in one turn as one batch, and what arrives during a write as the next", async () => {
     const writer = recordingWriter();
-    const store = groupCommit(writer.write, { maxBatch: 100 });
+    const store = batched(writer.write, { maxBatch: 100 });
     const first = [1, 2, 3].map((item) => store(item));
     await new Promise((resolve) => setImmediate(resolve));
     expect(writer.batches).toEqual([[1, 2, 3]]);
@@ -45,7 +45,7 @@ describe("group commit", () => {
 
   it("writes no more than maxBatch items at once", async () => {
     const writer = recordingWriter();
-    const store = groupCommit(writer.write, { maxBatch: 2 });
+    const store = batched(writer.write, { maxBatch: 2 });
     const all = Promise.all([1, 2, 3, 4, 5].map((item) => store(item)));
     await writer.finishAll();
     await all;
@@ -54,7 +54,7 @@ describe("group commit", () => {
 
   it("writes a refused batch again item by item, so only the item that cannot be stored fails", async () => {
     const writer = recordingWriter((item) => item === 2);
-    const store = groupCommit(writer.write, { maxBatch: 100 });
+    const store = batched(writer.write, { maxBatch: 100 });
     const outcomes = Promise.allSettled([1, 2, 3].map((item) => store(item)));
     await writer.finishAll();
     expect(

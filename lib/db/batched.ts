@@ -1,0 +1,75 @@
+import type { RunOutcome, Store } from "./queries";
+
+type Waiting<I, O> = { item: I; resolve(outcome: O): void; reject(error: unknown): void };
+
+/**
+ * Calls handed in one at a time are made together: a group commit for
+ * writes, one query for reads. The first waits only for the end of the
+ * current event-loop turn (so a lone call costs no added delay); calls that
+ * arrive while a batch is in flight wait for it and go together in the next
+ * one, up to `maxBatch`. Under a burst the database sees a few large
+ * statements instead of many small ones, each with its round trip and (for
+ * writes) its commit; each call still gets its own outcome. A batch the
+ * database refuses is made again call by call, so one that cannot succeed
+ * (its conversation deleted a moment ago, say) fails alone.
+ */
+export function batched<I, O>(
+  write: (items: I[]) => Promise<O[]>,
+  options: { maxBatch: number },
+): (item: I) => Promise<O> {
+  const waiting: Waiting<I, O>[] = [];
+  let busy = false;
+
+  /** Writes a batch and settles its items; false when a batch of several failed and nothing was settled. */
+  const settle = async (batch: Waiting<I, O>[]): Promise<boolean> => {
+    try {
+      const outcomes = await write(batch.map((entry) => entry.item));
+      for (const [i, entry] of batch.entries()) entry.resolve(outcomes[i] as O);
+    } catch (error) {
+      if (batch.length > 1) return false;
+      for (const entry of batch) entry.reject(error);
+    }
+    return true;
+  };
+
+  const flush = async () => {
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, options.maxBatch);
+      if (await settle(batch)) continue;
+      for (const entry of batch) await settle([entry]);
+    }
+    busy = false;
+  };
+
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
+      if (busy) return;
+      busy = true;
+      setImmediate(() => void flush());
+    });
+}
+
+/** At most this many calls go in one statement; a burst beyond it takes a few. */
+const MAX_BATCH = 256;
+
+/**
+ * What runs read and write while they start and end, batched: hundreds of
+ * answers starting (or ending) at once cost a few statements, not hundreds.
+ */
+export function batchedRunStore(
+  store: Pick<Store, "listMessagesByConversationIds" | "markRunsStreaming" | "finishRuns">,
+) {
+  const options = { maxBatch: MAX_BATCH };
+  const list = batched((ids: string[]) => store.listMessagesByConversationIds(ids), options);
+  const start = batched(async (inputs: Array<{ id: string; model: string }>) => {
+    await store.markRunsStreaming(inputs);
+    return inputs.map(() => undefined);
+  }, options);
+  const finish = batched((outcomes: RunOutcome[]) => store.finishRuns(outcomes), options);
+  return {
+    listMessagesByConversationId: ({ conversationId }: { conversationId: string }) => list(conversationId),
+    markRunStreamingById: (input: { id: string; model: string }) => start(input),
+    finishRunById: (outcome: RunOutcome) => finish(outcome),
+  };
+}
