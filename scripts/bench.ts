@@ -13,7 +13,7 @@
  *                    [--profile <dir>]
  *
  * Writes <out>/bench.json and <out>/bench.svg, and prints a Markdown table.
- * With --profile every Switchboard process writes a CPU profile (.cpuprofile)
+ * With --profile every server under test (floor, peer, Switchboard) writes a CPU profile (.cpuprofile)
  * into <dir> when it stops.
  */
 import { mkdirSync, writeFileSync } from "node:fs";

@@ -5,6 +5,17 @@ export type ToolPart = Extract<MessagePart, { type: "tool" }>;
 /** The parts of an answer known only by its text: stored before parts existed, or `agent_message`. */
 export const partsOfText = (text: string): MessagePart[] => (text ? [{ type: "text", text }] : []);
 
+/**
+ * The parts worth storing beside the text: none (null) when they hold nothing
+ * but the text itself, which readers rebuild with partsOfText. Most answers
+ * are plain text; their checkpoints then write it once, not twice.
+ */
+export const partsBeyondText = (parts: MessagePart[], text: string): MessagePart[] | null => {
+  if (parts.length === 0) return text ? parts : null;
+  const [only] = parts;
+  return parts.length === 1 && only?.type === "text" && only.text === text ? null : parts;
+};
+
 /** What one `agent_processing_tool` event says about its call. */
 export type ToolChange = {
   toolCallId: string;

@@ -2,10 +2,9 @@ import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient } from "redis";
 import { displayUrl } from "../llm/gateway";
 import type { Logger } from "../logger";
+import { RECOVERY_MAX_EVENTS } from "./recovery-adapter";
 import type { RealtimeServer } from "./types";
 
-/** Events kept in the stream for connection state recovery; older ones are trimmed (approximately). */
-const STREAM_MAX_LEN = 20_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 export type RedisAdapterOptions = {
@@ -82,7 +81,8 @@ export async function connectRedisAdapter(options: RedisAdapterOptions): Promise
     streamName: prefix,
     channelPrefix: prefix,
     sessionKeyPrefix: `${options.keyPrefix}:sio-session:`,
-    maxLen: STREAM_MAX_LEN,
+    // Events kept in the stream for connection state recovery; older ones are trimmed (approximately).
+    maxLen: RECOVERY_MAX_EVENTS,
   });
   // Socket.IO calls this with `new`, so it must be a function, not an arrow.
   const adapter: typeof createNamespaceAdapter = function namespaceAdapterFor(nsp) {

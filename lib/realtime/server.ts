@@ -9,6 +9,7 @@ import type { Metrics } from "../metrics";
 import { roomForUser } from "../protocol/events";
 import { authenticate } from "./auth";
 import { registerHandlers } from "./handlers";
+import { BoundedRecoveryAdapter } from "./recovery-adapter";
 import { guardSessionRecovery, recheckRecoveredSocket } from "./session-guard";
 import { limitSockets } from "./socket-limits";
 import type { RealtimeServer } from "./types";
@@ -35,8 +36,8 @@ export function createRealtimeServer(
       const refused = isCrossOrigin(req.headers, appOrigin(req, options.publicUrl));
       callback(refused ? "cross-origin handshake refused" : null, !refused);
     },
-    // Unset: the in-memory adapter of a single node. The Redis streams adapter keeps recovery across nodes.
-    adapter: options.adapter,
+    // The in-memory adapter of a single node, or the Redis streams adapter that keeps recovery across nodes.
+    adapter: options.adapter ?? BoundedRecoveryAdapter,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
   });
   io.use(authenticate(options.identity));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "@/lib/db/queries";
+import type { MessagePart } from "@/lib/protocol";
 import { storeBackends } from "../helpers/backends";
 
 describe.each(storeBackends)("storage on $name", (backend) => {
@@ -197,6 +198,68 @@ describe.each(storeBackends)("storage on $name", (backend) => {
     expect(await store.getMessageById({ id })).toMatchObject({ text: "One two three", status: "complete" });
   });
 
+  it("marks, lists and finishes many runs in one statement each, every one as if alone", async () => {
+    const { conversation: first } = await conversationWithMessage("many1");
+    const { conversation: second } = await conversationWithMessage("many2");
+    await store.markRunsStreaming([
+      { id: "r_many1_atlas", model: "m1" },
+      { id: "r_many2_quill", model: "m2" },
+    ]);
+    const lists = await store.listMessagesByConversationIds([second.id, "c_none", first.id]);
+    expect(lists.map((list) => list.map((m) => [m.id, m.status, m.model]))).toEqual([
+      [
+        ["m_many2", "complete", null],
+        ["r_many2_atlas", "queued", null],
+        ["r_many2_quill", "streaming", "m2"],
+      ],
+      [],
+      [
+        ["m_many1", "complete", null],
+        ["r_many1_atlas", "streaming", "m1"],
+        ["r_many1_quill", "queued", null],
+      ],
+    ]);
+    const finished = await store.finishRuns([
+      {
+        id: "r_many1_atlas",
+        text: "One",
+        status: "complete",
+        finishReason: "stop",
+        usage: { outputTokens: 1 },
+      },
+      { id: "r_gone", text: "", status: "cancelled" },
+      {
+        id: "r_many2_quill",
+        text: "Two",
+        parts: [
+          { type: "reasoning", text: "Why" },
+          { type: "text", text: "Two" },
+        ],
+        status: "error",
+        error: { code: "stalled", message: "Stalled\u0000" },
+        totalMs: 20,
+      },
+    ]);
+    expect(finished.map((row) => row === null)).toEqual([false, true, false]);
+    expect(await store.getMessageById({ id: "r_many1_atlas" })).toMatchObject({
+      text: "One",
+      status: "complete",
+      finishReason: "stop",
+      usage: { outputTokens: 1 },
+      parts: null,
+    });
+    expect(await store.getMessageById({ id: "r_many2_quill" })).toMatchObject({
+      text: "Two",
+      status: "error",
+      error: { code: "stalled", message: "Stalled" },
+      totalMs: 20,
+      parts: [
+        { type: "reasoning", text: "Why" },
+        { type: "text", text: "Two" },
+      ],
+    });
+  });
+
   it("stores many checkpoints in one statement, each by the same rules", async () => {
     await conversationWithMessage("batch");
     await store.markRunStreamingById({ id: "r_batch_atlas", model: "m" });
@@ -204,17 +267,26 @@ describe.each(storeBackends)("storage on $name", (backend) => {
     await store.checkpointRuns([
       { id: "r_batch_quill", text: "Newer", parts: [{ type: "text", text: "Newer" }], seq: 5 },
     ]);
+    const thinking: MessagePart[] = [
+      { type: "reasoning", text: "Hm\u0000m" },
+      { type: "text", text: "A\u0000b" },
+    ];
     const written = await store.checkpointRuns([
-      { id: "r_batch_atlas", text: "A\u0000b", parts: [{ type: "text", text: "A\u0000b" }], seq: 1 },
+      { id: "r_batch_atlas", text: "A\u0000b", parts: thinking, seq: 1 },
       { id: "r_batch_quill", text: "Old", parts: [{ type: "text", text: "Old" }], seq: 2 },
       { id: "r_batch_nobody", text: "x", parts: [], seq: 1 },
     ]);
     expect(written).toEqual(["r_batch_atlas"]);
     expect(await store.getMessageById({ id: "r_batch_atlas" })).toMatchObject({
       text: "Ab",
-      parts: [{ type: "text", text: "Ab" }],
+      parts: [
+        { type: "reasoning", text: "Hmm" },
+        { type: "text", text: "Ab" },
+      ],
       seq: 1,
     });
+    // Parts that hold nothing but the text are not written twice: readers rebuild them from it.
+    expect(await store.getMessageById({ id: "r_batch_quill" })).toMatchObject({ text: "Newer", parts: null });
     expect(await store.getMessageById({ id: "r_batch_quill" })).toMatchObject({ text: "Newer", seq: 5 });
     expect(await store.checkpointRuns([])).toEqual([]);
   });
@@ -235,7 +307,8 @@ describe.each(storeBackends)("storage on $name", (backend) => {
         conversationId: "c_mine",
         agentId: "atlas",
         text: "Partial",
-        parts: [{ type: "text", text: "Partial" }],
+        // Text-only parts are stored as the text alone (see partsBeyondText).
+        parts: null,
         seq: 4,
       },
     ]);

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, isNull, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
+import { partsBeyondText } from "../../protocol/parts";
 import type { ErrorInfo, FinishReason, MessagePart, MessageStatus, Usage } from "../../protocol/schemas";
 import type { Database } from "../client";
 import { type MessageRow, messages } from "../schema";
@@ -104,7 +105,7 @@ export function messageQueries(db: Database) {
       ({ id, text, parts, status, finishReason, error, usage, firstTokenMs, totalMs }) => ({
         id,
         text,
-        parts: parts ? withoutNul(parts) : null,
+        parts: parts ? withoutNul(partsBeyondText(parts, text)) : null,
         status,
         finish_reason: finishReason ?? null,
         // An upstream error message is quoted as it came; PostgreSQL refuses U+0000 in jsonb.
@@ -237,7 +238,9 @@ export function messageQueries(db: Database) {
       inputs: ReadonlyArray<{ id: string; text: string; parts: MessagePart[]; seq: number }>,
     ): Promise<string[]> {
       if (inputs.length === 0) return [];
-      const rows = withoutNul(inputs.map(({ id, text, parts, seq }) => ({ id, text, parts, seq })));
+      const rows = withoutNul(
+        inputs.map(({ id, text, parts, seq }) => ({ id, text, parts: partsBeyondText(parts, text), seq })),
+      );
       const given = sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id text, text text, parts jsonb, seq integer)`;
       const written = await db
         .update(messages)
