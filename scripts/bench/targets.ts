@@ -30,11 +30,19 @@ export type Target = {
 export type BenchProcess = { port: number; child: ChildProcess; stop(): Promise<void> };
 
 /** Starts one of the benchmark's own processes and waits for the `{"port": …}` line it prints. */
-export async function startBenchProcess(script: string, args: string[]): Promise<BenchProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", `scripts/bench/${script}`, ...args], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+export async function startBenchProcess(
+  script: string,
+  args: string[],
+  nodeArgs: string[] = [],
+): Promise<BenchProcess> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, "--import", "tsx", `scripts/bench/${script}`, ...args],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = "";
     child.stdout?.setEncoding("utf8");
@@ -91,7 +99,7 @@ async function inBatches<T>(count: number, make: () => Promise<T>): Promise<T[]>
 }
 
 export async function startFloor(gatewayUrl: string, timeoutMs: number): Promise<Target> {
-  const floor = await startBenchProcess("floor.ts", ["--gateway", gatewayUrl]);
+  const floor = await startBenchProcess("floor.ts", ["--gateway", gatewayUrl], profileArgs());
   const url = `http://127.0.0.1:${floor.port}`;
   return {
     name: "floor",
@@ -122,7 +130,7 @@ export async function startFloor(gatewayUrl: string, timeoutMs: number): Promise
 }
 
 export async function startPeer(gatewayUrl: string, timeoutMs: number): Promise<Target> {
-  const peer = await startBenchProcess("peer.ts", ["--gateway", gatewayUrl]);
+  const peer = await startBenchProcess("peer.ts", ["--gateway", gatewayUrl], profileArgs());
   const url = `http://127.0.0.1:${peer.port}/chat`;
   return {
     name: "peer",
@@ -189,7 +197,7 @@ function switchboardEnv(gatewayUrl: string): Record<string, string> {
   return { LLM_BASE_URL: gatewayUrl, LLM_MODEL: "bench", AGENTS_FILE: writeAgentsFile(benchAgent) };
 }
 
-/** A CPU profile of each Switchboard process, written when it stops, when the bench asks for one. */
+/** A CPU profile of each server under test, written when it stops, when the bench asks for one. */
 function profileArgs(): string[] {
   const dir = process.env.BENCH_PROFILE_DIR;
   return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
