@@ -14,16 +14,16 @@ type Waiting<I, O> = { item: I; resolve(outcome: O): void; reject(error: unknown
  * (its conversation deleted a moment ago, say) fails alone.
  */
 export function batched<I, O>(
-  write: (items: I[]) => Promise<O[]>,
+  call: (items: I[]) => Promise<O[]>,
   options: { maxBatch: number },
 ): (item: I) => Promise<O> {
   const waiting: Waiting<I, O>[] = [];
   let busy = false;
 
-  /** Writes a batch and settles its items; false when a batch of several failed and nothing was settled. */
+  /** Makes a batch and settles its items; false when a batch of several failed and nothing was settled. */
   const settle = async (batch: Waiting<I, O>[]): Promise<boolean> => {
     try {
-      const outcomes = await write(batch.map((entry) => entry.item));
+      const outcomes = await call(batch.map((entry) => entry.item));
       for (const [i, entry] of batch.entries()) entry.resolve(outcomes[i] as O);
     } catch (error) {
       if (batch.length > 1) return false;
