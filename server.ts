@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   history.seed(
     recent.map(({ agentId, length, ...timing }) => ({ agentId, length, streamMs: streamMs(timing) })),
   );
-  const runStore = batchedRunStore(store);
+  const runStore = batchedRunStore(store, node);
   const agentDeps = {
     llm,
     store: runStore,
@@ -172,7 +172,11 @@ async function main(): Promise<void> {
   });
   // Answers the other replicas from the moment Redis counts this one (its subscription comes later).
   const directory = redis
-    ? clusterRunDirectory(io, runs, { logger, isConnected: redis.isReady })
+    ? clusterRunDirectory(io, runs, {
+        logger,
+        isConnected: redis.isReady,
+        runsElsewhere: runStore.runsElsewhere,
+      })
     : localRunDirectory(runs);
   const journal = new RunJournal({
     nodeId: node,

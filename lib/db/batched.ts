@@ -58,7 +58,11 @@ const MAX_BATCH = 256;
  * answers starting (or ending) at once cost a few statements, not hundreds.
  */
 export function batchedRunStore(
-  store: Pick<Store, "listMessagesByConversationIds" | "markRunsStreaming" | "finishRuns">,
+  store: Pick<
+    Store,
+    "listMessagesByConversationIds" | "markRunsStreaming" | "finishRuns" | "listConversationsRunningElsewhere"
+  >,
+  nodeId: string,
 ) {
   const options = { maxBatch: MAX_BATCH };
   const list = batched((ids: string[]) => store.listMessagesByConversationIds(ids), options);
@@ -67,7 +71,13 @@ export function batchedRunStore(
     return inputs.map(() => undefined);
   }, options);
   const finish = batched((outcomes: RunOutcome[]) => store.finishRuns(outcomes), options);
+  const elsewhere = batched(async (conversationIds: string[]) => {
+    const running = new Set(await store.listConversationsRunningElsewhere({ conversationIds, nodeId }));
+    return conversationIds.map((id) => running.has(id));
+  }, options);
   return {
+    /** Whether an answer of the conversation is queued or streaming on another node. */
+    runsElsewhere: (conversationId: string) => elsewhere(conversationId),
     listMessagesByConversationId: ({ conversationId }: { conversationId: string }) => list(conversationId),
     markRunStreamingById: (input: { id: string; model: string }) => start(input),
     finishRunById: (outcome: RunOutcome) => finish(outcome),

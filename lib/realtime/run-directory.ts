@@ -34,7 +34,17 @@ export function localRunDirectory(runs: LocalRuns): RunDirectory {
 export function clusterRunDirectory(
   io: RealtimeServer,
   runs: LocalRuns,
-  options: { logger: Logger; isConnected(): boolean; timeoutMs?: number },
+  options: {
+    logger: Logger;
+    isConnected(): boolean;
+    timeoutMs?: number;
+    /**
+     * Whether an answer of the conversation is queued or streaming on another
+     * replica (the database knows each run's node). Without one, nobody else
+     * is asked: a run that starts later reaches the room on its own.
+     */
+    runsElsewhere?(conversationId: string): Promise<boolean>;
+  },
 ): RunDirectory {
   const timeoutMs = options.timeoutMs ?? REPLICA_TIMEOUT_MS;
   io.on("runs_in_progress", (query, ack) => {
@@ -71,14 +81,20 @@ export function clusterRunDirectory(
     });
   }
 
+  /** Whether the other replicas could have something to say about the conversation; in doubt, yes. */
+  const worthAsking = (conversationId: string): Promise<boolean> =>
+    options.runsElsewhere ? options.runsElsewhere(conversationId).catch(() => true) : Promise.resolve(true);
+
   return {
     async inProgress(conversationId) {
       const local = runs.inProgress(conversationId);
+      if (!(await worthAsking(conversationId))) return local;
       const remote = await ask("runs_in_progress", { conversationId }, inProgressListSchema);
       return latestPerRun([...local, ...remote]);
     },
     async cancel(conversationId, messageId) {
       const local = runs.cancel(conversationId, messageId);
+      if (!(await worthAsking(conversationId))) return local;
       const remote = await ask("runs_cancel", { conversationId, messageId }, cancelledListSchema);
       return [...new Set([...local, ...remote])];
     },

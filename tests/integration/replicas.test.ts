@@ -184,6 +184,28 @@ describe("two replicas sharing Redis and PostgreSQL", () => {
     expect(terminal.text).toBe(tokens.join(""));
   });
 
+  it("asks the other replica only about conversations with an answer unfinished there", async () => {
+    const { conversationId } = await conversationWatchedFromB();
+    const joiner = await viewer(b);
+    const before = b.logs.length;
+    // A cannot answer while stopped: a question to it would be logged as unanswered after 2 s.
+    a.child.kill("SIGSTOP");
+    try {
+      const joined = expectOk(await request(joiner.socket, "join_conversation", { conversationId }));
+      expect(joined.inProgress).toEqual([]);
+      expect(
+        expectOk(await request(joiner.socket, "cancel_processing", { conversationId })).cancelled,
+      ).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+    } finally {
+      a.child.kill("SIGCONT");
+    }
+    const unanswered = b.logs
+      .slice(before)
+      .filter((entry) => typeof entry === "object" && /did not answer/.test(String(entry.msg)));
+    expect(unanswered).toEqual([]);
+  });
+
   it("recovers a viewer's session through Redis on the other replica: every missed update once, no join", async () => {
     const { owner, watcher, conversationId } = await conversationWatchedFromB();
     const tokens = words(80, "r");

@@ -260,6 +260,19 @@ describe.each(storeBackends)("storage on $name", (backend) => {
     });
   });
 
+  it("names the conversations with an answer unfinished on another node", async () => {
+    const { conversation } = await conversationWithMessage("elsewhere", "node-a");
+    const ask = (nodeId: string) =>
+      store.listConversationsRunningElsewhere({ conversationIds: [conversation.id, "c_none"], nodeId });
+    expect(await ask("node-b")).toEqual([conversation.id]);
+    expect(await ask("node-a")).toEqual([]);
+    await store.finishRuns([
+      { id: "r_elsewhere_atlas", text: "", status: "cancelled" },
+      { id: "r_elsewhere_quill", text: "Done", status: "complete" },
+    ]);
+    expect(await ask("node-b")).toEqual([]);
+  });
+
   it("stores many checkpoints in one statement, each by the same rules", async () => {
     await conversationWithMessage("batch");
     await store.markRunStreamingById({ id: "r_batch_atlas", model: "m" });

@@ -145,6 +145,29 @@ export function messageQueries(db: Database) {
         .orderBy(asc(messages.position));
     },
 
+    /**
+     * Of these conversations, those with an answer queued or streaming on a
+     * node other than `nodeId`: the only ones worth asking the other replicas about.
+     */
+    async listConversationsRunningElsewhere(input: {
+      conversationIds: readonly string[];
+      nodeId: string;
+    }): Promise<string[]> {
+      if (input.conversationIds.length === 0) return [];
+      const rows = await db
+        .selectDistinct({ conversationId: messages.conversationId })
+        .from(messages)
+        .where(
+          and(
+            inArray(messages.conversationId, [...new Set(input.conversationIds)]),
+            eq(messages.role, "assistant"),
+            unfinished,
+            sql`${messages.ownerNode} is distinct from ${input.nodeId}`,
+          ),
+        );
+      return rows.map((row) => row.conversationId);
+    },
+
     /** The messages of each conversation, in order: one query for all of them. */
     async listMessagesByConversationIds(ids: readonly string[]): Promise<MessageRow[][]> {
       if (ids.length === 0) return [];
