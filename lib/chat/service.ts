@@ -48,7 +48,7 @@ function nextShareId(row: ConversationRow, visibility: Visibility | undefined): 
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, roster, runs, directory } = deps;
   /** Messages sent at the same moment are stored together, in one transaction. */
-  const storeSend = batched((sends: SendInput[]) => store.storeSends(sends), { maxBatch: 256 });
+  const storeSend = batched((sends: SendInput[]) => store.storeSends(sends));
 
   async function getOwnedConversation(userId: string, conversationId: string): Promise<ConversationRow> {
     const row = await store.getConversationById({ id: conversationId });

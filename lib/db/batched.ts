@@ -1,5 +1,8 @@
 import type { RunOutcome, Store } from "./queries";
 
+/** At most this many calls go in one statement by default; a burst beyond it takes a few. */
+const MAX_BATCH = 256;
+
 type Waiting<I, O> = { item: I; resolve(outcome: O): void; reject(error: unknown): void };
 
 /**
@@ -15,7 +18,7 @@ type Waiting<I, O> = { item: I; resolve(outcome: O): void; reject(error: unknown
  */
 export function batched<I, O>(
   call: (items: I[]) => Promise<O[]>,
-  options: { maxBatch: number },
+  options: { maxBatch: number } = { maxBatch: MAX_BATCH },
 ): (item: I) => Promise<O> {
   const waiting: Waiting<I, O>[] = [];
   let busy = false;
@@ -50,9 +53,6 @@ export function batched<I, O>(
     });
 }
 
-/** At most this many calls go in one statement; a burst beyond it takes a few. */
-const MAX_BATCH = 256;
-
 /**
  * What runs read and write while they start and end, batched: hundreds of
  * answers starting (or ending) at once cost a few statements, not hundreds.
@@ -64,17 +64,16 @@ export function batchedRunStore(
   >,
   nodeId: string,
 ) {
-  const options = { maxBatch: MAX_BATCH };
-  const list = batched((ids: string[]) => store.listMessagesByConversationIds(ids), options);
+  const list = batched((ids: string[]) => store.listMessagesByConversationIds(ids));
   const start = batched(async (inputs: Array<{ id: string; model: string }>) => {
     await store.markRunsStreaming(inputs);
     return inputs.map(() => undefined);
-  }, options);
-  const finish = batched((outcomes: RunOutcome[]) => store.finishRuns(outcomes), options);
+  });
+  const finish = batched((outcomes: RunOutcome[]) => store.finishRuns(outcomes));
   const elsewhere = batched(async (conversationIds: string[]) => {
     const running = new Set(await store.listConversationsRunningElsewhere({ conversationIds, nodeId }));
     return conversationIds.map((id) => running.has(id));
-  }, options);
+  });
   return {
     /** Whether an answer of the conversation is queued or streaming on another node. */
     runsElsewhere: (conversationId: string) => elsewhere(conversationId),

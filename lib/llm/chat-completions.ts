@@ -26,6 +26,7 @@ import {
 import { createParser } from "eventsource-parser";
 import { z } from "zod";
 import type { ModelCall, ModelCallInput, ModelCallPart } from "./model-call";
+import { eventStreamBody } from "./streaming-fetch";
 import { createThinkSplitter } from "./think-tags";
 
 export type ChatCompletionsConnection = {
@@ -113,8 +114,9 @@ export function chatCompletionsCall(
       body: { ...body, stream: true, stream_options: { include_usage: true } },
       failedResponseHandler,
       successfulResponseHandler: async ({ response }) => {
-        if (!response.body) throw new EmptyResponseBodyError({});
-        return { value: response.body, responseHeaders: extractResponseHeaders(response) };
+        const body = await eventStreamBody(response);
+        if (!body) throw new EmptyResponseBodyError({});
+        return { value: body, responseHeaders: extractResponseHeaders(response) };
       },
       abortSignal,
       fetch: connection.fetch,
@@ -257,7 +259,7 @@ function chunkReader(input: ModelCallInput, tell: ReturnType<typeof inOrder>) {
         hasRefusal = true;
         think.text(delta.refusal);
       }
-      if (delta.tool_calls) for (const call of delta.tool_calls) toolCallDelta(call);
+      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) toolCallDelta(call);
     },
     end(): void {
       think.flush();

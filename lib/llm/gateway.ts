@@ -6,7 +6,6 @@ import { lastKnownHealth } from "./health";
 import { type ModelCall, sdkModelCall } from "./model-call";
 import { cachedModelList, fetchModelList } from "./model-list";
 import { type StreamEngineConfig, type StreamingMode, streamAnswer, withMessage } from "./stream";
-import { createUpstreamFetch } from "./streaming-fetch";
 import { type LlmClient, LlmError, type UpstreamHealth } from "./types";
 import { capitalize } from "./wording";
 
@@ -138,16 +137,15 @@ export function createGatewayClient(options: GatewayClientOptions): LlmClient {
   const baseFetch = options.fetch ?? globalThis.fetch;
   const baseURL = options.baseURL.replace(/\/+$/, "");
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
-  const upstreamFetch = createUpstreamFetch({ baseFetch, hasApiKey: Boolean(options.apiKey) });
   const chatModel = (modelId: string) =>
     new OpenAICompatibleChatLanguageModel(modelId, {
       provider: "gateway.chat",
       url: ({ path }) => `${baseURL}${path}`,
       headers: () => headers,
-      fetch: upstreamFetch,
+      fetch: baseFetch,
       includeUsage: true,
     });
-  const connection = { url: `${baseURL}/chat/completions`, headers, fetch: upstreamFetch };
+  const connection = { url: `${baseURL}/chat/completions`, headers, fetch: baseFetch };
   const models = createModels(options, upstream, baseFetch);
   const engine: StreamEngineConfig = {
     streaming: options.streaming,

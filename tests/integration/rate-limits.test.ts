@@ -204,6 +204,29 @@ describe("limits per person on one server", () => {
     expect(stored.ok && stored.userMessageId).toBe(first?.userMessageId);
   });
 
+  it("does not count a retry of a stored message against the per-minute budget", async () => {
+    const sender = await identity(messages);
+    const [link] = sender.links;
+    if (!link) throw new Error("no socket");
+    const conversationId = await createConversation(messages, sender.cookie);
+    const sent = await Promise.all(
+      Array.from({ length: MESSAGES_PER_MINUTE - 1 }, (_, i) => send(link.socket, `m ${i}`, conversationId)),
+    );
+    expect(accepted(sent)).toHaveLength(MESSAGES_PER_MINUTE - 1);
+    const [first] = accepted(sent);
+    for (const attempt of [1, 2]) {
+      const again = await request(link.socket, "send_message", {
+        conversationId,
+        text: `retry ${attempt}`,
+        clientMessageId: sentWith.get(first?.userMessageId ?? "") ?? "",
+      });
+      expect(again.ok && again.userMessageId).toBe(first?.userMessageId);
+    }
+    // Had the two retries counted, the budget would be spent already.
+    expect((await send(link.socket, "the last one", conversationId)).ok).toBe(true);
+    expect(expectRefusals([await send(link.socket, "one too many", conversationId)])).toHaveLength(1);
+  });
+
   it("hands a refused message back to the browser's code, unsent, with the time to wait", async () => {
     const { cookie } = await newSession(messages.url);
     const socket = connect(messages.url, cookie);

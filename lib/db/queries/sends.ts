@@ -86,9 +86,10 @@ export function sendQueries(db: Database) {
           return undefined;
         });
         const admitted = inputs.filter((input, i) => storedById.has(input.userMessage.id) && !refused[i]);
+        const kept = new Set(admitted);
 
         // What was stored of a send that is not: its new conversation (and the message in it), or its message.
-        const dropped = inputs.filter((input) => !admitted.includes(input));
+        const dropped = inputs.filter((input) => !kept.has(input));
         const droppedConversations = dropped.flatMap((input) =>
           input.newConversation ? [input.newConversation.id] : [],
         );
