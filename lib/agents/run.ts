@@ -124,12 +124,12 @@ export class Run {
 
   start(model: string): void {
     this.startedAt = this.now();
-    this.events.started({ ...this.ids(), agentName: this.agentName, model, seq: 0, ts: this.startedAt });
+    this.events.started(this.withIds({ agentName: this.agentName, model, seq: 0, ts: this.startedAt }));
   }
 
   status(report: StatusReport): void {
     if (this.ended) return;
-    this.events.status({ ...this.ids(), ...report, ts: this.now() });
+    this.events.status(this.withIds({ ...report, ts: this.now() }));
   }
 
   delta(text: string): void {
@@ -156,14 +156,15 @@ export class Run {
     this.reasoningLength += delta.length;
     this.builtParts.reasoning(delta);
     const estimate = this.estimate(now);
-    this.events.reasoning({
-      ...this.ids(),
-      seq: ++this.seq,
-      delta,
-      progress: estimate.progress,
-      etaMs: estimate.etaMs,
-      ts: now,
-    });
+    this.events.reasoning(
+      this.withIds({
+        seq: ++this.seq,
+        delta,
+        progress: estimate.progress,
+        etaMs: estimate.etaMs,
+        ts: now,
+      }),
+    );
   }
 
   /**
@@ -179,50 +180,53 @@ export class Run {
     this.builtParts.tool(event);
     const { toolCallId, toolName, state, inputDelta, input, output, errorText } = event;
     const estimate = this.estimate(now);
-    this.events.tool({
-      ...this.ids(),
-      seq: ++this.seq,
-      toolCallId,
-      toolName,
-      state,
-      ...(inputDelta !== undefined && { inputDelta }),
-      ...(input !== undefined && { input }),
-      ...(output !== undefined && { output }),
-      ...(errorText !== undefined && { errorText }),
-      progress: estimate.progress,
-      etaMs: estimate.etaMs,
-      ts: now,
-    });
+    this.events.tool(
+      this.withIds({
+        seq: ++this.seq,
+        toolCallId,
+        toolName,
+        state,
+        progress: estimate.progress,
+        etaMs: estimate.etaMs,
+        ts: now,
+        ...(inputDelta !== undefined && { inputDelta }),
+        ...(input !== undefined && { input }),
+        ...(output !== undefined && { output }),
+        ...(errorText !== undefined && { errorText }),
+      }),
+    );
   }
 
   complete(result: { text: string; finishReason: FinishReason; usage: Usage }): void {
     this.flush();
     if (this.ended) return;
     this.ended = true;
-    this.events.complete({
-      ...this.ids(),
-      seq: ++this.seq,
-      text: this.sentText,
-      finishReason: result.finishReason,
-      parts: this.builtParts.snapshot(),
-      usage: result.usage,
-      timing: this.timing(),
-      ts: this.now(),
-    });
+    this.events.complete(
+      this.withIds({
+        seq: ++this.seq,
+        text: this.sentText,
+        finishReason: result.finishReason,
+        parts: this.builtParts.snapshot(),
+        usage: result.usage,
+        timing: this.timing(),
+        ts: this.now(),
+      }),
+    );
   }
 
   fail(error: RunError): void {
     this.flush();
     if (this.ended) return;
     this.ended = true;
-    this.events.error({
-      ...this.ids(),
-      seq: ++this.seq,
-      error,
-      partialText: this.sentText,
-      parts: this.builtParts.snapshot(),
-      ts: this.now(),
-    });
+    this.events.error(
+      this.withIds({
+        seq: ++this.seq,
+        error,
+        partialText: this.sentText,
+        parts: this.builtParts.snapshot(),
+        ts: this.now(),
+      }),
+    );
   }
 
   /** The final message, for clients that only follow whole messages. */
@@ -271,16 +275,17 @@ export class Run {
     this.builtParts.text(delta);
     const now = this.now();
     const estimate = this.estimate(now);
-    this.events.update({
-      ...this.ids(),
-      seq: ++this.seq,
-      delta,
-      textLength: this.sentText.length,
-      tokenCount: this.deltaCount,
-      progress: estimate.progress,
-      etaMs: estimate.etaMs,
-      ts: now,
-    });
+    this.events.update(
+      this.withIds({
+        seq: ++this.seq,
+        delta,
+        textLength: this.sentText.length,
+        tokenCount: this.deltaCount,
+        progress: estimate.progress,
+        etaMs: estimate.etaMs,
+        ts: now,
+      }),
+    );
   }
 
   /** Progress over reasoning, tool inputs and text alike, never lower than what was already sent. */
@@ -294,7 +299,18 @@ export class Run {
     return { progress: this.progress, etaMs: estimate.etaMs };
   }
 
-  private ids() {
-    return { conversationId: this.conversationId, messageId: this.messageId, agentId: this.agentId };
+  /**
+   * An event of this run: its ids, then its fields. The ids come first as
+   * properties of their own: on Node 20's V8 every property written after a
+   * spread costs a slow transition (about 0.6 µs), which made building a
+   * token's event cost more than sending it.
+   */
+  private withIds<Fields extends object>(fields: Fields) {
+    return {
+      conversationId: this.conversationId,
+      messageId: this.messageId,
+      agentId: this.agentId,
+      ...fields,
+    };
   }
 }

@@ -3,11 +3,7 @@ import {
   convertOpenAICompatibleChatUsage,
   mapOpenAICompatibleFinishReason,
 } from "@ai-sdk/openai-compatible/internal";
-import {
-  EmptyResponseBodyError,
-  InvalidResponseDataError,
-  type LanguageModelV4StreamPart,
-} from "@ai-sdk/provider";
+import { InvalidResponseDataError, type LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import {
   createJsonErrorResponseHandler,
   extractResponseHeaders,
@@ -26,14 +22,13 @@ import {
 import { createParser } from "eventsource-parser";
 import { z } from "zod";
 import type { ModelCall, ModelCallInput, ModelCallPart } from "./model-call";
-import { eventStreamBody } from "./streaming-fetch";
+import { eventStreamBody, readText, streamingFetch } from "./streaming-fetch";
 import { createThinkSplitter } from "./think-tags";
 
 export type ChatCompletionsConnection = {
   /** The chat-completions URL, e.g. http://litellm:4000/v1/chat/completions. */
   url: string;
   headers: Record<string, string>;
-  fetch: typeof fetch;
 };
 
 /** How OpenAI-compatible servers describe a failure, in an error response or mid-stream. */
@@ -74,7 +69,8 @@ type ToolCallDelta = {
 /**
  * Streams one model call from an OpenAI-compatible `/chat/completions`
  * endpoint with nothing between the socket and the caller but the
- * server-sent-event parser: each chunk is parsed once and its deltas are told
+ * server-sent-event parser: the body is read as a Node stream
+ * (`streamingFetch`), each chunk is parsed once and its deltas are told
  * synchronously, where the provider's doStream and streamLanguageModelCall
  * would pass it through a chain of web-stream transforms and a schema check
  * (about two thirds of the server's CPU per token under load). The request is
@@ -113,24 +109,21 @@ export function chatCompletionsCall(
       headers: connection.headers,
       body: { ...body, stream: true, stream_options: { include_usage: true } },
       failedResponseHandler,
-      successfulResponseHandler: async ({ response }) => {
-        const body = await eventStreamBody(response);
-        if (!body) throw new EmptyResponseBodyError({});
-        return { value: body, responseHeaders: extractResponseHeaders(response) };
-      },
+      successfulResponseHandler: async ({ response }) => ({
+        value: eventStreamBody(response),
+        responseHeaders: extractResponseHeaders(response),
+      }),
       abortSignal,
-      fetch: connection.fetch,
+      fetch: streamingFetch,
     });
 
     const tell = inOrder(onPart, abortSignal);
     const chunks = chunkReader(input, tell);
     const parser = createParser({ onEvent: (event) => chunks.read(event.data) });
-    const decoder = new TextDecoder();
     try {
-      for await (const bytes of events as AsyncIterable<Uint8Array>) {
-        if (abortSignal.aborted) return;
-        parser.feed(decoder.decode(bytes, { stream: true }));
-      }
+      await readText(events, (text) => {
+        if (!abortSignal.aborted) parser.feed(text);
+      });
     } catch (error) {
       // An abort ends the read in flight; the caller knows why.
       if (abortSignal.aborted) return;

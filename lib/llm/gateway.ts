@@ -145,7 +145,7 @@ export function createGatewayClient(options: GatewayClientOptions): LlmClient {
       fetch: baseFetch,
       includeUsage: true,
     });
-  const connection = { url: `${baseURL}/chat/completions`, headers, fetch: baseFetch };
+  const connection = { url: `${baseURL}/chat/completions`, headers };
   const models = createModels(options, upstream, baseFetch);
   const engine: StreamEngineConfig = {
     streaming: options.streaming,
