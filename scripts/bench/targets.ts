@@ -257,7 +257,7 @@ export async function startSwitchboard(
  * watched from B, so every token crosses Redis before it is timed.
  */
 export async function startSwitchboardReplicas(gatewayUrl: string, timeoutMs: number): Promise<Target> {
-  const pair = await startReplicaPair(switchboardEnv(gatewayUrl));
+  const pair = await startReplicaPair(switchboardEnv(gatewayUrl), undefined, profileArgs());
   const target = switchboardTarget("switchboard (2 replicas)", [pair.a, pair.b], timeoutMs, pair.stop);
   return {
     ...target,

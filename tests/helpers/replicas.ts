@@ -19,6 +19,7 @@ export type ReplicaPair = {
 export async function startReplicaPair(
   env: Record<string, string>,
   names: [string, string] = ["replica-a", "replica-b"],
+  nodeArgs: string[] = [],
 ): Promise<ReplicaPair> {
   const redis = await createTestRedisPrefix();
   const database = await createTestDatabase();
@@ -30,7 +31,7 @@ export async function startReplicaPair(
     ...env,
   };
   const [a, b] = await Promise.all(
-    names.map((NODE_ID) => startServerProcess({ env: { ...shared, NODE_ID } })),
+    names.map((NODE_ID) => startServerProcess({ env: { ...shared, NODE_ID }, nodeArgs })),
   );
   if (!a || !b) throw new Error("two replicas were asked for");
   return {
