@@ -7,7 +7,7 @@ import { runBench } from "../../scripts/bench/run";
  * other on this machine. What it guards is a ratio measured in the same run —
  * Switchboard's server CPU per token against the relay's — never a time.
  */
-const MAX_CPU_RATIO = 6;
+const MAX_CPU_RATIO = 4;
 
 describe("the per-token path", () => {
   it(`costs at most ${MAX_CPU_RATIO}× the bare relay's CPU per token, and loses nothing`, {
