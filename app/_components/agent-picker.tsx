@@ -1,6 +1,7 @@
 "use client";
 
 import type { PublicAgent } from "@/lib/agents/types";
+import type { TurnMode } from "@/lib/protocol";
 import { Icon } from "./icon";
 
 /** Value of the option that asks every agent at once. */
@@ -35,5 +36,43 @@ export function AgentPicker({ agents, value, onChange }: Props) {
       </select>
       <Icon name="chevronDown" className="pointer-events-none absolute right-2 size-4 text-zinc-500" />
     </label>
+  );
+}
+
+const TURN_MODES: Array<{ mode: TurnMode; label: string; title: string }> = [
+  {
+    mode: "sequential",
+    label: "In turn",
+    title: "The agents answer one after another, each seeing the answers before its own",
+  },
+  { mode: "parallel", label: "At once", title: "The agents answer at the same time, side by side" },
+];
+
+/** How several agents asked at once answer: in turn or side by side. */
+export function TurnModeToggle({ value, onChange }: { value: TurnMode; onChange: (mode: TurnMode) => void }) {
+  return (
+    <fieldset
+      data-testid="turn-mode"
+      className="inline-flex shrink-0 rounded-lg bg-zinc-100 p-0.5 text-xs font-medium dark:bg-zinc-800"
+    >
+      <legend className="sr-only">How the agents answer</legend>
+      {TURN_MODES.map(({ mode, label, title }) => (
+        <button
+          key={mode}
+          type="button"
+          aria-pressed={value === mode}
+          data-mode={mode}
+          title={title}
+          onClick={() => onChange(mode)}
+          className={`rounded-md px-2 py-1 transition-colors focus-visible:outline-2 focus-visible:outline-indigo-500 ${
+            value === mode
+              ? "bg-white text-zinc-900 shadow-sm dark:bg-zinc-700 dark:text-zinc-100"
+              : "text-zinc-500 hover:text-zinc-700 dark:text-zinc-400 dark:hover:text-zinc-200"
+          }`}
+        >
+          {label}
+        </button>
+      ))}
+    </fieldset>
   );
 }

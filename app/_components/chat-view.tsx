@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
 import { activeRuns } from "@/lib/client/state";
-import type { JoinConversationResult } from "@/lib/protocol";
+import type { JoinConversationResult, TurnMode } from "@/lib/protocol";
 import { AppHeader } from "./app-header";
 import { Composer, type ComposerHandle } from "./composer";
 import { ConversationUnavailable } from "./conversation-unavailable";
@@ -34,6 +34,7 @@ export function ChatView(props: ChatViewProps) {
   const composer = useRef<ComposerHandle>(null);
   const list = useRef<MessageListHandle>(null);
   const [agent, setAgent] = useState(agents[0]?.id ?? "");
+  const [mode, setMode] = useState<TurnMode>("sequential");
   const conversations = useConversations();
   const refreshList = conversations?.refresh;
   const setActiveId = conversations?.setActiveId;
@@ -87,8 +88,8 @@ export function ChatView(props: ChatViewProps) {
     return () => window.removeEventListener("keydown", onKey);
   }, [owner, busy, stop]);
 
-  const send = (text: string, agentIds: string[] | null) => {
-    chat.send(text, agentIds);
+  const send = (text: string, agentIds: string[] | null, turnMode: TurnMode) => {
+    chat.send(text, agentIds, turnMode);
     list.current?.scrollToLatest();
     composer.current?.focus();
   };
@@ -155,6 +156,8 @@ export function ChatView(props: ChatViewProps) {
                 agents={agents}
                 agent={agent}
                 onAgentChange={setAgent}
+                mode={mode}
+                onModeChange={setMode}
                 busy={busy}
                 onSend={send}
                 onStop={stop}

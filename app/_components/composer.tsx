@@ -2,8 +2,9 @@
 
 import { type KeyboardEvent, useImperativeHandle, useLayoutEffect, useRef, useState } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
+import type { TurnMode } from "@/lib/protocol";
 import { limits } from "@/lib/protocol/schemas";
-import { AgentPicker, agentIdsFor } from "./agent-picker";
+import { AgentPicker, ALL_AGENTS, agentIdsFor, TurnModeToggle } from "./agent-picker";
 import { Icon } from "./icon";
 
 export type ComposerHandle = {
@@ -19,14 +20,27 @@ type Props = {
   /** The agent picker's value: an agent id or ALL_AGENTS. */
   agent: string;
   onAgentChange: (value: string) => void;
-  onSend: (text: string, agentIds: string[] | null) => void;
+  /** How the agents answer when all are asked. */
+  mode: TurnMode;
+  onModeChange: (mode: TurnMode) => void;
+  onSend: (text: string, agentIds: string[] | null, mode: TurnMode) => void;
   onStop: () => void;
   ref?: React.Ref<ComposerHandle>;
 };
 
 const MAX_HEIGHT_PX = 224;
 
-export function Composer({ agents, busy, agent, onAgentChange, onSend, onStop, ref }: Props) {
+export function Composer({
+  agents,
+  busy,
+  agent,
+  onAgentChange,
+  mode,
+  onModeChange,
+  onSend,
+  onStop,
+  ref,
+}: Props) {
   const [text, setText] = useState("");
   const input = useRef<HTMLTextAreaElement>(null);
   const canSend = text.trim().length > 0 && text.length <= limits.messageTextMax;
@@ -52,7 +66,7 @@ export function Composer({ agents, busy, agent, onAgentChange, onSend, onStop, r
 
   const submit = () => {
     if (!canSend) return;
-    onSend(text, agentIdsFor(agent, agents));
+    onSend(text, agentIdsFor(agent, agents), agent === ALL_AGENTS ? mode : "sequential");
     setText("");
     input.current?.focus();
   };
@@ -93,7 +107,10 @@ export function Composer({ agents, busy, agent, onAgentChange, onSend, onStop, r
         className="block max-h-56 w-full resize-none bg-transparent px-4 pt-3.5 pb-1 text-[15px] leading-relaxed text-zinc-900 placeholder:text-zinc-400 focus:outline-none dark:text-zinc-100 dark:placeholder:text-zinc-500"
       />
       <div className="flex items-center justify-between gap-2 px-2.5 pt-1 pb-2.5">
-        <AgentPicker agents={agents} value={agent} onChange={onAgentChange} />
+        <div className="flex min-w-0 items-center gap-2">
+          <AgentPicker agents={agents} value={agent} onChange={onAgentChange} />
+          {agent === ALL_AGENTS ? <TurnModeToggle value={mode} onChange={onModeChange} /> : null}
+        </div>
         <div className="flex items-center gap-2">
           {busy ? (
             <button

@@ -12,7 +12,7 @@ import {
   promptFor,
   type UserEntry,
 } from "@/lib/client/state";
-import type { ErrorInfo, JoinConversationPayload, JoinConversationResult } from "@/lib/protocol";
+import type { ErrorInfo, JoinConversationPayload, JoinConversationResult, TurnMode } from "@/lib/protocol";
 import { newClientId } from "./client-id";
 import { useFrameReducer } from "./use-frame-reducer";
 
@@ -80,10 +80,17 @@ export function useChat({
   }, []);
 
   const send = useCallback(
-    (text: string, agentIds: string[] | null) => {
+    (text: string, agentIds: string[] | null, mode: TurnMode = "sequential") => {
       const clientMessageId = newClientId();
-      dispatch({ type: "local_send", clientMessageId, text, agentIds, createdAt: new Date().toISOString() });
-      deliver({ clientMessageId, text, agentIds });
+      dispatch({
+        type: "local_send",
+        clientMessageId,
+        text,
+        agentIds,
+        mode,
+        createdAt: new Date().toISOString(),
+      });
+      deliver({ clientMessageId, text, agentIds, mode });
     },
     [deliver, dispatch],
   );
@@ -93,7 +100,12 @@ export function useChat({
     (entry: UserEntry) => {
       if (!entry.clientMessageId) return;
       dispatch({ type: "send_retried", clientMessageId: entry.clientMessageId });
-      deliver({ clientMessageId: entry.clientMessageId, text: entry.text, agentIds: entry.agentIds });
+      deliver({
+        clientMessageId: entry.clientMessageId,
+        text: entry.text,
+        agentIds: entry.agentIds,
+        mode: entry.mode,
+      });
     },
     [deliver, dispatch],
   );

@@ -1,6 +1,6 @@
 import type { MessageRow } from "../db/schema";
 import type { Logger } from "../logger";
-import type { InProgressRun, RunRef } from "../protocol";
+import type { InProgressRun, RunRef, TurnMode } from "../protocol";
 import type { BaseAgent } from "./base-agent";
 import { buildHistory, messagesBefore } from "./history";
 import type { AnswerHistory } from "./progress";
@@ -16,12 +16,16 @@ export type RunManagerDeps = {
 };
 
 /**
- * Runs the agents' answers. Within one conversation the agents take turns, so
- * each one sees the answers before its own; conversations run in parallel.
+ * Runs the agents' answers. Within one conversation the messages take turns:
+ * the answers of a message start once those of the messages before it have
+ * ended, so each sees everything before it. A message's own answers run one
+ * after another or, in parallel mode, together. Conversations run in parallel.
  */
 export class RunManager {
   private readonly runs = new Map<string, Run>();
   private readonly queues = new Map<string, Run[]>();
+  /** The answers of a parallel message, by each of its runs. */
+  private readonly together = new Map<Run, Run[]>();
   private readonly finished = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: RunManagerDeps) {}
@@ -35,10 +39,12 @@ export class RunManager {
     return [...this.runs.values()];
   }
 
-  /** Queues the runs of one user message; they start in the order given. */
-  enqueue(conversationId: string, refs: RunRef[]): void {
+  /** Queues the runs of one user message: in the order given, or all at once in parallel mode. */
+  enqueue(conversationId: string, refs: RunRef[], mode: TurnMode = "sequential"): void {
     const queue = this.queues.get(conversationId) ?? [];
     const wasIdle = queue.length === 0;
+    const ahead = queue.length;
+    const turn: Run[] = [];
     for (const ref of refs) {
       const agent = this.deps.agents.get(ref.agentId);
       if (!agent) throw new Error(`unknown agent ${ref.agentId}`);
@@ -52,9 +58,12 @@ export class RunManager {
         events: this.deps.events,
       });
       this.runs.set(run.messageId, run);
-      if (queue.length > 0) run.queued(`Waiting for ${queue.length} answer(s) before this one`);
+      const waitingFor = mode === "parallel" ? ahead : queue.length;
+      if (waitingFor > 0) run.queued(`Waiting for ${waitingFor} answer(s) before this one`);
       queue.push(run);
+      turn.push(run);
     }
+    if (mode === "parallel" && turn.length > 1) for (const run of turn) this.together.set(run, turn);
     this.queues.set(conversationId, queue);
     if (wasIdle) void this.work(conversationId, queue);
   }
@@ -69,9 +78,9 @@ export class RunManager {
       run.abort("cancelled");
       cancelled.push(run.messageId);
       // A run still waiting for its turn ends now rather than when its turn comes.
-      const position = queue.indexOf(run);
-      if (position > 0) {
-        queue.splice(position, 1);
+      if (!this.finished.has(run.messageId)) {
+        queue.splice(queue.indexOf(run), 1);
+        this.together.delete(run);
         void this.execute(run);
       }
     }
@@ -95,16 +104,27 @@ export class RunManager {
     if (outcome !== "timeout") return;
     for (const run of this.runs.values()) run.abort("shutdown");
     for (const queue of this.queues.values()) {
-      for (const run of queue.splice(1)) void this.execute(run);
+      // Runs still waiting for their turn end now; those of the turn under way end as it does.
+      const waiting = queue.filter((run) => !run.isStarted && !this.finished.has(run.messageId));
+      for (const run of waiting) {
+        queue.splice(queue.indexOf(run), 1);
+        void this.execute(run);
+      }
     }
     await all();
   }
 
   private async work(conversationId: string, queue: Run[]): Promise<void> {
     while (queue.length > 0) {
-      const run = queue[0];
-      if (run) await this.execute(run);
-      if (queue[0] === run) queue.shift();
+      const head = queue[0] as Run;
+      // The head's turn: its message's answers still queued, when they run together.
+      const turn = (this.together.get(head) ?? [head]).filter((run) => queue.includes(run));
+      await Promise.all(turn.map((run) => this.execute(run)));
+      for (const run of turn) {
+        const position = queue.indexOf(run);
+        if (position >= 0) queue.splice(position, 1);
+        this.together.delete(run);
+      }
     }
     if (this.queues.get(conversationId) === queue) this.queues.delete(conversationId);
   }

@@ -212,7 +212,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       setImmediate(() => {
         const { id, role, text, createdAt } = toMessage(stored.userMessage);
         deps.announceMessage({ conversationId, message: { id, role, text, createdAt } });
-        runs.enqueue(conversationId, result.runs);
+        runs.enqueue(conversationId, result.runs, input.mode);
       });
       return result;
     },

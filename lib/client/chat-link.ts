@@ -5,6 +5,7 @@ import type {
   JoinConversationPayload,
   SendMessagePayload,
   SendMessageResult,
+  TurnMode,
 } from "../protocol";
 import { serverEvents } from "../protocol/events";
 import { ConversationSync } from "./conversation-sync";
@@ -46,7 +47,13 @@ export type ChatLinkOptions = {
   timing?: Partial<ChatLinkTiming>;
 };
 
-export type OutgoingMessage = { clientMessageId: string; text: string; agentIds: string[] | null };
+export type OutgoingMessage = {
+  clientMessageId: string;
+  text: string;
+  agentIds: string[] | null;
+  /** Absent: sequential. */
+  mode?: TurnMode;
+};
 
 const timeoutError: ErrorInfo = {
   code: "timeout",
@@ -150,6 +157,7 @@ export class ChatLink {
     const { ack, attempts } = await this.sendUntilAcknowledged({
       ...(conversationId ? { conversationId } : {}),
       ...(message.agentIds ? { agentIds: message.agentIds } : {}),
+      ...(message.mode === "parallel" ? { mode: message.mode } : {}),
       text: message.text,
       clientMessageId: message.clientMessageId,
     });

@@ -87,6 +87,7 @@ export function applySnapshot(state: ChatState, snapshot: JoinConversationResult
       sendState: "sent",
       sendError: null,
       agentIds: local?.agentIds ?? null,
+      mode: local?.mode,
     };
   });
   // Sends still in flight (or failed) are not stored yet; keep them after the history.

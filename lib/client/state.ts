@@ -42,6 +42,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
             sendState: "pending",
             sendError: null,
             agentIds: action.agentIds,
+            mode: action.mode,
           },
         ],
       };

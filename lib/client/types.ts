@@ -3,6 +3,7 @@ import type {
   JoinConversationResult,
   SendMessageResult,
   ServerToClientEvents,
+  TurnMode,
   UnavailableReason,
 } from "../protocol";
 import type { AssistantEntry } from "./run";
@@ -18,8 +19,10 @@ export type UserEntry = {
   createdAt: string;
   sendState: "pending" | "sent" | "failed";
   sendError: ErrorInfo | null;
-  /** Agents this tab asked for, to resend to the same ones. */
+  /** Agents this tab asked for, and how, to resend to the same ones the same way. */
   agentIds: string[] | null;
+  /** Absent: sequential. */
+  mode?: TurnMode;
 };
 
 export type ChatEntry = UserEntry | AssistantEntry;
@@ -46,6 +49,7 @@ export type ChatAction =
       clientMessageId: string;
       text: string;
       agentIds: string[] | null;
+      mode?: TurnMode;
       createdAt: string;
     }
   | { type: "send_acked"; clientMessageId: string; result: SendMessageResult }

@@ -9,6 +9,7 @@ import {
   messageTextSchema,
   runErrorSchema,
   toolStateSchema,
+  turnModeSchema,
   usageSchema,
 } from "./schemas";
 
@@ -27,6 +28,7 @@ export const sendMessageSchema = z.object({
   conversationId: idSchema.optional(),
   text: messageTextSchema,
   agentIds: agentIdsSchema.optional(),
+  mode: turnModeSchema.optional(),
   clientMessageId: idSchema,
 });
 export type SendMessagePayload = z.infer<typeof sendMessageSchema>;

@@ -117,6 +117,13 @@ export const messageTextSchema = z
 
 export const agentIdsSchema = z.array(idSchema).min(1).max(limits.agentsPerMessageMax);
 
+/**
+ * How the answers asked for by one message run: one after another, each agent
+ * seeing the answers before its own (the default), or all at once.
+ */
+export const turnModeSchema = z.enum(["sequential", "parallel"]);
+export type TurnMode = z.infer<typeof turnModeSchema>;
+
 export const titleSchema = z
   .string()
   .trim()

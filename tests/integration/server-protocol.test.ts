@@ -63,6 +63,18 @@ async function client() {
   return { ...session, socket, events };
 }
 
+/** Asks Atlas and Quill together, in parallel. */
+async function askBothAtOnce(socket: TestSocket, text: string, clientMessageId: string) {
+  return expectOk(
+    await request(socket, "send_message", {
+      text,
+      clientMessageId,
+      agentIds: ["atlas", "quill"],
+      mode: "parallel",
+    }),
+  );
+}
+
 const tokensOf = (events: ReceivedEvent[]) =>
   events.filter((e) => e.name === "agent_processing_update").map((e) => e.payload.delta as string);
 
@@ -265,6 +277,122 @@ describe("Socket.IO protocol against the real server and a streaming gateway", (
       role: "user",
       content: "[Atlas]: Atlas answers",
     });
+  });
+
+  it("runs the agents asked in parallel at once, side by side, each with every event once and a contiguous seq", async () => {
+    const slow = (name: string) => ({
+      tokens: Array.from({ length: 12 }, (_, i) => `${name}${i} `),
+      tokenDelayMs: 40,
+    });
+    gateway.enqueue(slow("a"), slow("b"));
+    const { socket, events } = await client();
+    const ack = await askBothAtOnce(socket, "Both at once?", "cm-parallel");
+    const ids = ack.runs.map((run) => run.messageId);
+    const terminals = await Promise.all(ids.map((id) => events.terminalOf(id)));
+    expect(terminals.map((t) => ("finishReason" in t ? t.finishReason : t.error.code))).toEqual([
+      "stop",
+      "stop",
+    ]);
+    expect(terminals.map((t) => ("text" in t ? t.text : "")).sort()).toEqual([
+      slow("a").tokens.join(""),
+      slow("b").tokens.join(""),
+    ]);
+    for (const id of ids) {
+      const own = events.forMessage(id);
+      // Neither waited for the other: no "queued" status, and a seq from 0 without a gap or a repeat.
+      expect(own.map((e) => e.name)).not.toContain("agent_processing_status");
+      expect(own.map((e) => e.payload.seq)).toEqual(own.map((_, i) => i));
+    }
+    const index = (name: string, id: string | undefined) =>
+      events.events.findIndex((e) => e.name === name && e.payload.messageId === id);
+    const bothStarted = Math.max(...ids.map((id) => index("agent_processing_started", id)));
+    const firstDone = Math.min(...ids.map((id) => index("agent_processing_complete", id)));
+    expect(bothStarted).toBeLessThan(firstDone);
+    // Their updates interleave: the stream switches between the two answers more than once.
+    const updates = events.events
+      .filter((e) => e.name === "agent_processing_update" && ids.includes(e.payload.messageId as string))
+      .map((e) => e.payload.messageId);
+    const switches = updates.filter((id, i) => i > 0 && id !== updates[i - 1]).length;
+    expect(switches).toBeGreaterThan(2);
+    // Each was asked the question alone, without the other's answer.
+    expect(gateway.requests.map((r) => r.body.messages.at(-1))).toEqual([
+      { role: "user", content: "Both at once?" },
+      { role: "user", content: "Both at once?" },
+    ]);
+  });
+
+  it("starts a message sent during a parallel turn once the whole turn has ended", async () => {
+    const slow = { tokens: Array.from({ length: 8 }, (_, i) => `t${i} `), tokenDelayMs: 40 };
+    gateway.enqueue(slow, slow, { tokens: ["Next"] });
+    const { socket, events } = await client();
+    const first = await askBothAtOnce(socket, "Both?", "cm-turn-1");
+    const second = expectOk(
+      await request(socket, "send_message", {
+        text: "And then?",
+        conversationId: first.conversationId,
+        clientMessageId: "cm-turn-2",
+        agentIds: ["atlas"],
+      }),
+    );
+    const next = second.runs[0]?.messageId ?? "";
+    await events.terminalOf(next);
+    const queued = events.forMessage(next).find((e) => e.name === "agent_processing_status");
+    expect(queued?.payload).toMatchObject({
+      status: "queued",
+      detail: "Waiting for 2 answer(s) before this one",
+    });
+    const index = (name: string, id: string | undefined) =>
+      events.events.findIndex((e) => e.name === name && e.payload.messageId === id);
+    const turnEnded = Math.max(...first.runs.map((run) => index("agent_processing_complete", run.messageId)));
+    expect(index("agent_processing_started", next)).toBeGreaterThan(turnEnded);
+    // The next answer (Atlas's) sees the whole turn before it: its own answer, and Quill's under its name.
+    const history = gateway.requests[2]?.body.messages.map((m: { content: unknown }) => m.content);
+    const answered = slow.tokens.join("");
+    expect(history?.slice(-4)).toEqual(["Both?", answered, `[Quill]: ${answered}`, "And then?"]);
+  });
+
+  it("stops one of two parallel answers and lets the other finish", async () => {
+    const slow = { tokens: Array.from({ length: 15 }, (_, i) => `p${i} `), tokenDelayMs: 40 };
+    gateway.enqueue(slow, slow);
+    const { socket, events } = await client();
+    const ack = await askBothAtOnce(socket, "Race?", "cm-parallel-stop");
+    const [stopped, kept] = ack.runs.map((run) => run.messageId);
+    await events.waitFor(() =>
+      events.forMessage(stopped ?? "").some((e) => e.name === "agent_processing_update"),
+    );
+    const cancel = expectOk(
+      await request(socket, "cancel_processing", { conversationId: ack.conversationId, messageId: stopped }),
+    );
+    expect(cancel.cancelled).toEqual([stopped]);
+    expect(await events.terminalOf(stopped ?? "")).toMatchObject({ finishReason: "cancelled" });
+    expect(await events.terminalOf(kept ?? "")).toMatchObject({
+      finishReason: "stop",
+      text: slow.tokens.join(""),
+    });
+  });
+
+  it("refuses a turn mode it does not know, over Socket.IO and HTTP", async () => {
+    const { socket, cookie } = await client();
+    const refused = await request(socket, "send_message", {
+      text: "Hm?",
+      clientMessageId: "cm-bad-mode",
+      agentIds: ["atlas"],
+      mode: "all-at-once" as "parallel",
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: "bad_request:socket" } });
+    const created = await fetch(`${server.url}/api/conversations`, {
+      method: "POST",
+      headers: { cookie, origin: server.url, "content-type": "application/json" },
+      body: "{}",
+    });
+    const { id } = (await created.json()) as { id: string };
+    const posted = await fetch(`${server.url}/api/conversations/${id}/messages`, {
+      method: "POST",
+      headers: { cookie, origin: server.url, "content-type": "application/json" },
+      body: JSON.stringify({ text: "Hm?", mode: "sometimes" }),
+    });
+    expect(posted.status).toBe(400);
+    expect(gateway.requests).toEqual([]);
   });
 
   it("shares a conversation read-only and live through its share link", async () => {

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { agentIdsSchema, idSchema, messageTextSchema, titleSchema, visibilitySchema } from "@/lib/protocol";
+import {
+  agentIdsSchema,
+  idSchema,
+  messageTextSchema,
+  titleSchema,
+  turnModeSchema,
+  visibilitySchema,
+} from "@/lib/protocol";
 
 export const createConversationSchema = z.object({
   title: titleSchema.optional(),
@@ -17,6 +24,7 @@ export const updateConversationSchema = z
 export const postMessageSchema = z.object({
   text: messageTextSchema,
   agentIds: agentIdsSchema.optional(),
+  mode: turnModeSchema.optional(),
   clientMessageId: idSchema.optional(),
 });
 

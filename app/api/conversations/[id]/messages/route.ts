@@ -15,6 +15,7 @@ export const POST = route(async (request: Request, context: ConversationContext)
     conversationId: id,
     text: body.text,
     agentIds: body.agentIds,
+    mode: body.mode,
     clientMessageId: body.clientMessageId ?? randomUUID(),
   });
   return Response.json({ ok: true, ...result }, { status: 202 });
