@@ -2,8 +2,10 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
+import { agentActivity } from "@/lib/client/activity";
 import { activeRuns } from "@/lib/client/state";
 import type { JoinConversationResult, TurnMode } from "@/lib/protocol";
+import { AgentActivity } from "./agent-activity";
 import { AppHeader } from "./app-header";
 import { Composer, type ComposerHandle } from "./composer";
 import { ConversationUnavailable } from "./conversation-unavailable";
@@ -34,7 +36,7 @@ export function ChatView(props: ChatViewProps) {
   const composer = useRef<ComposerHandle>(null);
   const list = useRef<MessageListHandle>(null);
   const [agent, setAgent] = useState(agents[0]?.id ?? "");
-  const [mode, setMode] = useState<TurnMode>("sequential");
+  const [turnMode, setTurnMode] = useState<TurnMode>("sequential");
   const conversations = useConversations();
   const refreshList = conversations?.refresh;
   const setActiveId = conversations?.setActiveId;
@@ -72,6 +74,7 @@ export function ChatView(props: ChatViewProps) {
     composer.current?.focus();
   }, [stopRuns]);
   const busy = activeRuns(state).length > 0;
+  const activity = useMemo(() => agentActivity(state), [state]);
   const { unavailable } = state;
 
   // A conversation deleted in another tab leaves the sidebar too.
@@ -148,6 +151,7 @@ export function ChatView(props: ChatViewProps) {
               <ErrorBanner title="Live updates unavailable" message={chat.joinError.message} />
             </div>
           ) : null}
+          {unavailable ? null : <AgentActivity items={activity} />}
           {unavailable ? null : owner ? (
             <>
               <RateLimitNotice refusal={chat.refusal} />
@@ -156,8 +160,8 @@ export function ChatView(props: ChatViewProps) {
                 agents={agents}
                 agent={agent}
                 onAgentChange={setAgent}
-                mode={mode}
-                onModeChange={setMode}
+                mode={turnMode}
+                onModeChange={setTurnMode}
                 busy={busy}
                 onSend={send}
                 onStop={stop}

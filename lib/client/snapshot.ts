@@ -24,12 +24,17 @@ function runFromStored(state: ChatState, message: Message, live: InProgressRun |
     // Without an in-progress entry we cannot know which seq the stored text reaches.
     const seq = live ? live.seq : phase === "queued" && text === "" && parts.length === 0 ? 0 : null;
     const begun = parts.length > 0 || text !== "";
+    const queued = !begun && phase === "queued";
     return {
       ...run,
-      phase: begun ? "streaming" : phase === "queued" ? "queued" : "thinking",
+      phase: begun ? "streaming" : queued ? "queued" : "thinking",
       text,
       parts,
       seq,
+      // Stored as queued: it waits for its turn, as a live "queued" status would have said.
+      ...(queued && {
+        waiting: { status: "queued", detail: "", retryInMs: null, at: Date.parse(message.createdAt) },
+      }),
     };
   }
   return {

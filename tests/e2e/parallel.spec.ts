@@ -1,3 +1,4 @@
+import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 
 const tokens = Array.from({ length: 30 }, (_, i) => (i === 0 ? "Side" : ` by${i}`));
@@ -34,4 +35,92 @@ test("all agents asked at once stream side by side, each in its own card", async
     await expect(answers.nth(index).getByTestId("streaming-text")).toHaveText(tokens.join(""));
   }
   expect(gateway.requests).toHaveLength(2);
+});
+
+/** Records, in the page, every agent:activity pair the strip shows, in the order they first appear. */
+async function recordActivity(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { activitySeen: string[] }).activitySeen = seen;
+    const note = () => {
+      for (const item of document.querySelectorAll('[data-testid="agent-activity-item"]')) {
+        const key = `${item.getAttribute("data-agent-id")}:${item.getAttribute("data-activity")}`;
+        if (!seen.includes(key)) seen.push(key);
+      }
+    };
+    new MutationObserver(note).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ["data-activity"],
+    });
+    note();
+  });
+  return () => page.evaluate(() => (window as unknown as { activitySeen: string[] }).activitySeen);
+}
+
+test("the activity strip says who is doing what, to the owner and to a share viewer, and empties when they are done", async ({
+  chat,
+  gateway,
+  page,
+  browser,
+  baseURL,
+}, testInfo) => {
+  gateway.setDefault({ tokens: ["Ready."] });
+  await chat.openNewChat();
+  await chat.send("Ready?");
+  await expect(chat.lastAnswer().root).toHaveAttribute("data-status", "complete");
+  await page.getByTestId("share-button").click();
+  const shareUrl = (await page.getByTestId("share-url").textContent()) ?? "";
+  const guest = await browser.newContext({ baseURL });
+  const viewer = await guest.newPage();
+  await viewer.goto(shareUrl);
+  await expect(viewer.getByTestId("agent-activity")).toBeAttached();
+  await expect(viewer.getByTestId("agent-activity-item")).toHaveCount(0);
+
+  // Atlas reasons, calls the calculator, then writes; Quill thinks a while, then writes.
+  const words = Array.from({ length: 20 }, (_, i) => ` w${i}`);
+  gateway.setDefault((request) => {
+    const atlas = String(request.messages[0]?.content ?? "").includes("You are Atlas");
+    if (!atlas) return { firstTokenDelayMs: 2_000, tokens: words, tokenDelayMs: 120 };
+    if (request.messages.some((message) => message.role === "tool"))
+      return { tokens: words, tokenDelayMs: 120 };
+    return {
+      reasoning: Array.from({ length: 8 }, (_, i) => `step ${i}. `),
+      toolCalls: [{ name: "calculator", arguments: '{"expression":"6*7"}', chunks: 6 }],
+      tokenDelayMs: 150,
+    };
+  });
+  const ownerSaw = await recordActivity(page);
+  const viewerSaw = await recordActivity(viewer);
+  await chat.agentPicker.selectOption({ label: "All agents" });
+  await page.getByTestId("turn-mode").locator('[data-mode="parallel"]').click();
+  await chat.send("Work on it together.");
+
+  const strip = viewer.getByTestId("agent-activity");
+  await expect(strip.getByTestId("agent-activity-item")).toHaveCount(2);
+  await expect(strip.locator('[data-agent-id="atlas"]')).toHaveAttribute("data-activity", "tool", {
+    timeout: 10_000,
+  });
+  await expect(strip.locator('[data-agent-id="atlas"]')).toContainText("Atlas is calling calculator…");
+  await chat.screenshot(testInfo, "activity-owner");
+  await expect(strip.locator('[data-agent-id="quill"]')).toHaveAttribute("data-activity", "writing", {
+    timeout: 10_000,
+  });
+  await expect(strip.locator('[data-agent-id="quill"]')).toContainText("Quill is writing…");
+
+  // When both are done, the strip is empty for everyone.
+  for (const p of [page, viewer]) {
+    await expect(p.getByTestId("agent-activity-item")).toHaveCount(0, { timeout: 20_000 });
+  }
+  for (const saw of [await ownerSaw(), await viewerSaw()]) {
+    const atlas = saw.filter((key) => key.startsWith("atlas:"));
+    expect(atlas.indexOf("atlas:reasoning")).toBeGreaterThanOrEqual(0);
+    expect(atlas.indexOf("atlas:tool")).toBeGreaterThan(atlas.indexOf("atlas:reasoning"));
+    expect(atlas.indexOf("atlas:writing")).toBeGreaterThan(atlas.indexOf("atlas:tool"));
+    const quill = saw.filter((key) => key.startsWith("quill:"));
+    expect(quill.slice(0, 1)).toEqual(["quill:thinking"]);
+    expect(quill).toContain("quill:writing");
+  }
+  await guest.close();
 });

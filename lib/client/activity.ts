@@ -1,0 +1,72 @@
+import type { AssistantEntry } from "./run";
+import { activeRuns } from "./state";
+import type { ChatState } from "./types";
+
+/** What an agent is doing right now, as the activity strip names it. */
+export type Activity = "queued" | "thinking" | "reasoning" | "tool" | "writing" | "waiting-approval";
+
+export type ActivityItem = {
+  agentId: string;
+  agentName: string;
+  /** The answer the activity belongs to. */
+  messageId: string;
+  activity: Activity;
+  /** The activity in words: "Quill is calling calculator…". */
+  words: string;
+};
+
+/**
+ * Every agent at work in the conversation, one item each, in the order their
+ * answers appear: what its answer under way (or, when it has none, its next
+ * queued one) is doing, read from the answer's phase and its latest part.
+ * Built from the chat state alone, so it is the same for every viewer and
+ * right again after a reload or a reconnect.
+ */
+export function agentActivity(state: ChatState): ActivityItem[] {
+  const byAgent = new Map<string, AssistantEntry>();
+  for (const run of activeRuns(state)) {
+    const current = byAgent.get(run.agentId);
+    if (!current || (current.phase === "queued" && run.phase !== "queued")) byAgent.set(run.agentId, run);
+  }
+  return [...byAgent.values()].map((run) => {
+    const { activity, tool } = activityOf(run);
+    return {
+      agentId: run.agentId,
+      agentName: run.agentName,
+      messageId: run.id,
+      activity,
+      words: wordsFor(run.agentName, activity, tool),
+    };
+  });
+}
+
+function activityOf(run: AssistantEntry): { activity: Activity; tool?: string } {
+  // Waiting for its turn, as the server said; an answer just asked for is not, until it says so.
+  if (run.waiting?.status === "queued") return { activity: "queued" };
+  const last = run.parts.at(-1);
+  if (run.phase !== "streaming" || !last) return { activity: "thinking" };
+  if (last.type === "reasoning") return { activity: "reasoning" };
+  if (last.type === "text") return { activity: "writing" };
+  if (last.state === "approval-requested") return { activity: "waiting-approval", tool: last.toolName };
+  if (last.state === "input-streaming" || last.state === "input-available")
+    return { activity: "tool", tool: last.toolName };
+  // A tool has answered: the model is at work on its next step.
+  return { activity: "thinking" };
+}
+
+function wordsFor(name: string, activity: Activity, tool = "a tool"): string {
+  switch (activity) {
+    case "queued":
+      return `${name} is waiting for its turn`;
+    case "thinking":
+      return `${name} is thinking…`;
+    case "reasoning":
+      return `${name} is reasoning…`;
+    case "tool":
+      return `${name} is calling ${tool}…`;
+    case "writing":
+      return `${name} is writing…`;
+    case "waiting-approval":
+      return `${name} is waiting for approval to run ${tool}`;
+  }
+}
