@@ -1,9 +1,11 @@
 "use client";
 
 import { type KeyboardEvent, useImperativeHandle, useLayoutEffect, useRef, useState } from "react";
+import { mentionAt, mentionedAgentIds } from "@/lib/agents/mentions";
 import type { PublicAgent } from "@/lib/agents/types";
 import type { TurnMode } from "@/lib/protocol";
 import { limits } from "@/lib/protocol/schemas";
+import { SmallAvatar } from "./agent-activity";
 import { AgentPicker, ALL_AGENTS, agentIdsFor, TurnModeToggle } from "./agent-picker";
 import { Icon } from "./icon";
 
@@ -44,6 +46,41 @@ export function Composer({
   const [text, setText] = useState("");
   const input = useRef<HTMLTextAreaElement>(null);
   const canSend = text.trim().length > 0 && text.length <= limits.messageTextMax;
+  // The `@mention` being typed at the caret, and which of its matching agents is highlighted.
+  const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
+  const [highlight, setHighlight] = useState(0);
+  const matches = mention
+    ? agents.filter((candidate) =>
+        [candidate.name, candidate.id].some((key) =>
+          key.toLowerCase().startsWith(mention.query.toLowerCase()),
+        ),
+      )
+    : [];
+  const listOpen = matches.length > 0;
+  const mentioned = mentionedAgentIds(text, agents);
+  const several = agent === ALL_AGENTS || mentioned.length > 1;
+
+  const follow = (element: HTMLTextAreaElement) => {
+    const found = mentionAt(element.value, element.selectionStart ?? element.value.length);
+    setMention(found);
+    if (found?.query !== mention?.query) setHighlight(0);
+  };
+
+  /** Puts `@Name ` in place of the mention being typed, the caret after it. */
+  const pick = (chosen: PublicAgent) => {
+    const element = input.current;
+    if (!element || !mention) return;
+    const caret = element.selectionStart ?? text.length;
+    const inserted = `@${chosen.name} `;
+    const next = `${text.slice(0, mention.start)}${inserted}${text.slice(caret)}`;
+    setText(next);
+    setMention(null);
+    const at = mention.start + inserted.length;
+    requestAnimationFrame(() => {
+      element.focus();
+      element.setSelectionRange(at, at);
+    });
+  };
 
   useImperativeHandle(
     ref,
@@ -66,12 +103,34 @@ export function Composer({
 
   const submit = () => {
     if (!canSend) return;
-    onSend(text, agentIdsFor(agent, agents), agent === ALL_AGENTS ? mode : "sequential");
+    // Agents named with @ answer; without a mention, the picker's choice does.
+    const agentIds = mentioned.length > 0 ? mentioned : agentIdsFor(agent, agents);
+    onSend(text, agentIds, several ? mode : "sequential");
     setText("");
+    setMention(null);
     input.current?.focus();
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (listOpen && !event.nativeEvent.isComposing) {
+      const step = event.key === "ArrowDown" ? 1 : event.key === "ArrowUp" ? -1 : 0;
+      if (step !== 0) {
+        event.preventDefault();
+        setHighlight((current) => (current + step + matches.length) % matches.length);
+        return;
+      }
+      if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        const chosen = matches[Math.min(highlight, matches.length - 1)];
+        if (chosen) pick(chosen);
+        return;
+      }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        setMention(null);
+        return;
+      }
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
@@ -87,19 +146,69 @@ export function Composer({
         event.preventDefault();
         submit();
       }}
-      className="rounded-2xl border border-zinc-200 bg-white shadow-sm transition-shadow focus-within:border-zinc-300 focus-within:shadow-md dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-600"
+      className="relative rounded-2xl border border-zinc-200 bg-white shadow-sm transition-shadow focus-within:border-zinc-300 focus-within:shadow-md dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-600"
     >
       <label htmlFor="composer-input" className="sr-only">
         Message
       </label>
+      {listOpen ? (
+        <div
+          id="mention-list"
+          role="listbox"
+          aria-label="Agents"
+          data-testid="mention-list"
+          className="absolute bottom-full left-2 z-10 mb-2 w-64 animate-[fade-in_120ms_ease-out] overflow-hidden rounded-xl border border-zinc-200 bg-white py-1 shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
+        >
+          {matches.map((candidate, index) => (
+            <div
+              key={candidate.id}
+              id={`mention-${candidate.id}`}
+              role="option"
+              tabIndex={-1}
+              aria-selected={index === highlight}
+              data-testid="mention-option"
+              data-agent-id={candidate.id}
+              // Chosen on mouse down, so the textarea keeps its focus and caret.
+              onMouseDown={(event) => {
+                event.preventDefault();
+                pick(candidate);
+              }}
+              onMouseEnter={() => setHighlight(index)}
+              className={`flex cursor-pointer items-center gap-2 px-3 py-1.5 text-sm ${
+                index === highlight
+                  ? "bg-indigo-50 text-indigo-900 dark:bg-indigo-950/60 dark:text-indigo-100"
+                  : "text-zinc-700 dark:text-zinc-200"
+              }`}
+            >
+              <SmallAvatar agentId={candidate.id} name={candidate.name} />
+              <span className="font-medium">{candidate.name}</span>
+              {candidate.description ? (
+                <span className="truncate text-xs text-zinc-500 dark:text-zinc-400">
+                  {candidate.description}
+                </span>
+              ) : null}
+            </div>
+          ))}
+        </div>
+      ) : null}
       <textarea
         id="composer-input"
         ref={input}
         data-testid="composer-input"
         rows={1}
         value={text}
-        onChange={(event) => setText(event.target.value)}
+        onChange={(event) => {
+          setText(event.target.value);
+          follow(event.target);
+        }}
+        onSelect={(event) => follow(event.currentTarget)}
+        onBlur={() => setMention(null)}
         onKeyDown={onKeyDown}
+        role="combobox"
+        aria-expanded={listOpen}
+        aria-autocomplete="list"
+        aria-controls={listOpen ? "mention-list" : undefined}
+        aria-activedescendant={listOpen ? `mention-${matches[highlight]?.id ?? ""}` : undefined}
         placeholder="Ask anything…"
         autoComplete="off"
         // biome-ignore lint/a11y/noAutofocus: the composer is the page's one purpose
@@ -109,7 +218,7 @@ export function Composer({
       <div className="flex items-center justify-between gap-2 px-2.5 pt-1 pb-2.5">
         <div className="flex min-w-0 items-center gap-2">
           <AgentPicker agents={agents} value={agent} onChange={onAgentChange} />
-          {agent === ALL_AGENTS ? <TurnModeToggle value={mode} onChange={onModeChange} /> : null}
+          {several ? <TurnModeToggle value={mode} onChange={onModeChange} /> : null}
         </div>
         <div className="flex items-center gap-2">
           {busy ? (

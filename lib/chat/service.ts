@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { mentionedAgentIds } from "../agents/mentions";
 import type { Roster } from "../agents/roster";
 import type { RunManager } from "../agents/run-manager";
 import { batched } from "../db/batched";
@@ -15,6 +16,7 @@ import type {
   SendMessageResult,
   Visibility,
 } from "../protocol";
+import { limits } from "../protocol/schemas";
 import { titleFromText, toConversationSummary, toMessage } from "./mappers";
 import type { ChatService, ConversationWithShare, LiveConversation, OpenTarget, RunDirectory } from "./types";
 
@@ -80,12 +82,15 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     };
   }
 
-  function resolveAgentIds(requested: string[] | undefined, row?: ConversationRow): string[] {
+  /** Who answers: the agents asked for, else those the text mentions (`@Name`), else the conversation's, else the first. */
+  function resolveAgentIds(requested: string[] | undefined, row?: ConversationRow, text = ""): string[] {
     const unknown = roster.unknown(requested ?? []);
     if (unknown.length > 0) {
       throw new AppError("bad_request:message", `Unknown agent: ${unknown.join(", ")}.`);
     }
     if (requested?.length) return [...new Set(requested)];
+    const mentioned = mentionedAgentIds(text, roster.agents).slice(0, limits.agentsPerMessageMax);
+    if (mentioned.length > 0) return mentioned;
     const remembered = (row?.agentIds ?? []).filter((id) => roster.get(id));
     return remembered.length > 0 ? remembered : roster.defaultAgentIds;
   }
@@ -163,7 +168,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const existing = input.conversationId
         ? await getOwnedConversation(input.userId, input.conversationId)
         : undefined;
-      const agentIds = resolveAgentIds(input.agentIds, existing);
+      const agentIds = resolveAgentIds(input.agentIds, existing, input.text);
       const conversationId = existing?.id ?? randomUUID();
       const userMessageId = randomUUID();
       const stored = await storeSend({

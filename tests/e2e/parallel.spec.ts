@@ -124,3 +124,43 @@ test("the activity strip says who is doing what, to the owner and to a share vie
   }
   await guest.close();
 });
+
+test("@ in the composer lists the agents; each one picked by keyboard or mouse is asked, in order", async ({
+  chat,
+  gateway,
+  page,
+}, testInfo) => {
+  gateway.setDefault({ tokens: ["Noted."] });
+  await chat.openNewChat();
+  const list = page.getByTestId("mention-list");
+
+  await chat.composer.pressSequentially("Hey @qu");
+  await expect(list.getByTestId("mention-option")).toHaveCount(1);
+  await expect(list.getByTestId("mention-option").first()).toHaveAttribute("data-agent-id", "quill");
+  await chat.composer.press("Enter");
+  await expect(list).toHaveCount(0);
+  await expect(chat.composer).toHaveValue("Hey @Quill ");
+
+  await chat.composer.pressSequentially("and @");
+  await expect(list.getByTestId("mention-option")).toHaveCount(2);
+  await chat.screenshot(testInfo, "mention-list");
+  await chat.composer.press("ArrowDown");
+  await chat.composer.press("ArrowUp");
+  await expect(list.locator('[aria-selected="true"]')).toHaveAttribute("data-agent-id", "atlas");
+  await list.locator('[data-agent-id="atlas"]').click();
+  await expect(chat.composer).toHaveValue("Hey @Quill and @Atlas ");
+  await expect(chat.composer).toBeFocused();
+  // Two agents named: how they answer can be chosen.
+  await expect(page.getByTestId("turn-mode")).toBeVisible();
+
+  await chat.composer.pressSequentially("what do you say? @");
+  await chat.composer.press("Escape");
+  await expect(list).toHaveCount(0);
+  await chat.sendButton.click();
+
+  const answers = page.locator('[data-testid="message"][data-role="assistant"]');
+  await expect(answers).toHaveCount(2);
+  await expect(answers.nth(0)).toHaveAttribute("data-agent-id", "quill");
+  await expect(answers.nth(1)).toHaveAttribute("data-agent-id", "atlas");
+  for (const index of [0, 1]) await expect(answers.nth(index)).toHaveAttribute("data-status", "complete");
+});

@@ -371,6 +371,31 @@ describe("Socket.IO protocol against the real server and a streaming gateway", (
     });
   });
 
+  it("asks the agents a message mentions with @, in order, when it names no agentIds", async () => {
+    gateway.enqueue({ tokens: ["Quill here"] }, { tokens: ["Atlas here"] });
+    const { socket, events } = await client();
+    const ack = expectOk(
+      await request(socket, "send_message", {
+        text: "@Quill, then @atlas: what do you think? (mail me@atlas.org)",
+        clientMessageId: "cm-mentions",
+      }),
+    );
+    expect(ack.runs.map((run) => run.agentId)).toEqual(["quill", "atlas"]);
+    await events.terminalOf(ack.runs[1]?.messageId ?? "");
+    // agentIds, when given, win over mentions.
+    gateway.enqueue({ tokens: ["Atlas only"] });
+    const explicit = expectOk(
+      await request(socket, "send_message", {
+        text: "@Quill?",
+        conversationId: ack.conversationId,
+        clientMessageId: "cm-mentions-2",
+        agentIds: ["atlas"],
+      }),
+    );
+    expect(explicit.runs.map((run) => run.agentId)).toEqual(["atlas"]);
+    await events.terminalOf(explicit.runs[0]?.messageId ?? "");
+  });
+
   it("refuses a turn mode it does not know, over Socket.IO and HTTP", async () => {
     const { socket, cookie } = await client();
     const refused = await request(socket, "send_message", {
