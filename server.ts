@@ -24,6 +24,7 @@ import { createMetrics } from "./lib/metrics";
 import { createNodeId } from "./lib/node-id";
 import {
   broadcastMessageCreated,
+  broadcastMessageRemoved,
   createRunBroadcaster,
   revokeConversationAccess,
 } from "./lib/realtime/broadcast";
@@ -200,6 +201,7 @@ async function main(): Promise<void> {
     runs,
     directory,
     announceMessage: (event) => broadcastMessageCreated(io, event),
+    announceRemoved: (event) => broadcastMessageRemoved(io, event),
     revokeAccess: (event) => revokeConversationAccess(io, event),
     isAccepting: () => accepting,
     nodeId: node,

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
-import { agentActivity } from "@/lib/client/activity";
+import { agentActivity, queuedMessageIds } from "@/lib/client/activity";
 import { activeRuns } from "@/lib/client/state";
 import type { JoinConversationResult, TurnMode } from "@/lib/protocol";
 import { AgentActivity } from "./agent-activity";
@@ -75,6 +75,7 @@ export function ChatView(props: ChatViewProps) {
   }, [stopRuns]);
   const busy = activeRuns(state).length > 0;
   const activity = useMemo(() => agentActivity(state), [state]);
+  const queued = useMemo(() => queuedMessageIds(state), [state]);
   const { unavailable } = state;
 
   // A conversation deleted in another tab leaves the sidebar too.
@@ -136,7 +137,13 @@ export function ChatView(props: ChatViewProps) {
         <MessageList ref={list} streaming={busy}>
           {state.entries.map((entry) =>
             entry.kind === "user" ? (
-              <UserMessage key={entry.key} entry={entry} onResend={owner ? chat.resend : undefined} />
+              <UserMessage
+                key={entry.key}
+                entry={entry}
+                onResend={owner ? chat.resend : undefined}
+                queued={entry.id !== null && queued.has(entry.id)}
+                onRemove={owner ? chat.remove : undefined}
+              />
             ) : (
               <AssistantMessage key={entry.key} entry={entry} onRetry={owner ? retryRun : undefined} />
             ),

@@ -11,9 +11,16 @@ import { ThinkingIndicator } from "./thinking-indicator";
 import { useSettings } from "./use-settings";
 import { useTypewriter } from "./use-typewriter";
 
-type UserProps = { entry: UserEntry; onResend?: (entry: UserEntry) => void };
+type UserProps = {
+  entry: UserEntry;
+  onResend?: (entry: UserEntry) => void;
+  /** Its answers all wait for the agents at work. */
+  queued?: boolean;
+  /** Takes it back while it is queued (the owner only). */
+  onRemove?: (messageId: string) => void;
+};
 
-export const UserMessage = memo(function UserMessage({ entry, onResend }: UserProps) {
+export const UserMessage = memo(function UserMessage({ entry, onResend, queued, onRemove }: UserProps) {
   return (
     <div
       data-testid="message"
@@ -30,6 +37,24 @@ export const UserMessage = memo(function UserMessage({ entry, onResend }: UserPr
       >
         {entry.text}
       </div>
+      {queued && entry.id ? (
+        <p
+          data-testid="queued-message"
+          className="mt-1 flex items-center gap-2 text-xs text-zinc-500 dark:text-zinc-400"
+        >
+          <span>Queued: starts when the agents at work are done</span>
+          {onRemove ? (
+            <button
+              type="button"
+              data-testid="remove-message"
+              onClick={() => entry.id && onRemove(entry.id)}
+              className="rounded-md px-1.5 py-0.5 font-medium text-zinc-600 underline-offset-2 hover:bg-zinc-100 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-zinc-300 dark:hover:bg-zinc-800"
+            >
+              Remove
+            </button>
+          ) : null}
+        </p>
+      ) : null}
       {entry.sendState === "failed" ? (
         <div className="w-full max-w-[85%]">
           <ErrorBanner

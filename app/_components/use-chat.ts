@@ -127,7 +127,19 @@ export function useChat({
       .emit("cancel_processing", { conversationId }, () => {});
   }, [latest]);
 
-  return { state, joinError, refusal, send, resend, retryRun, stop };
+  /** Takes back a message still waiting for its answers; the room hears of it (message_removed). */
+  const remove = useCallback(
+    (messageId: string) => {
+      const conversationId = latest.current.conversationId;
+      if (!conversationId) return;
+      getSocket()
+        .timeout(CANCEL_TIMEOUT_MS)
+        .emit("remove_message", { conversationId, messageId }, () => {});
+    },
+    [latest],
+  );
+
+  return { state, joinError, refusal, send, resend, retryRun, stop, remove };
 }
 
 export type ChatController = ReturnType<typeof useChat>;

@@ -87,6 +87,24 @@ export class RunManager {
     return cancelled;
   }
 
+  /**
+   * Takes runs out of the conversation's queue before they start, without a
+   * trace: no event, no outcome. All or none: when one of them is under way
+   * (or not here), nothing is taken and the answer is [].
+   */
+  withdraw(conversationId: string, messageIds: string[]): string[] {
+    const queue = this.queues.get(conversationId) ?? [];
+    const runs = messageIds.map((id) => queue.find((run) => run.messageId === id));
+    if (runs.length === 0 || runs.some((run) => !run || run.isStarted || this.finished.has(run.messageId)))
+      return [];
+    for (const run of runs as Run[]) {
+      queue.splice(queue.indexOf(run), 1);
+      this.runs.delete(run.messageId);
+      this.together.delete(run);
+    }
+    return messageIds;
+  }
+
   inProgress(conversationId: string): InProgressRun[] {
     const queue = this.queues.get(conversationId) ?? [];
     return queue.filter((run) => run.isStarted && !run.isEnded).map((run) => run.snapshot());

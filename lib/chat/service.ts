@@ -12,6 +12,7 @@ import type {
   InProgressRun,
   JoinConversationResult,
   MessageCreatedEvent,
+  MessageRemovedEvent,
   SendMessagePayload,
   SendMessageResult,
   Visibility,
@@ -28,6 +29,7 @@ export type ChatServiceDeps = {
   /** Finds and cancels runs wherever they execute. */
   directory: RunDirectory;
   announceMessage(event: MessageCreatedEvent): void;
+  announceRemoved(event: MessageRemovedEvent): void;
   /**
    * Tells everyone watching who may no longer read the conversation and takes
    * them out of its room, on every replica; the owner's sockets stay unless it was deleted.
@@ -220,6 +222,29 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         runs.enqueue(conversationId, result.runs, input.mode);
       });
       return result;
+    },
+
+    async removeMessage({ userId, conversationId, messageId }) {
+      await getOwnedConversation(userId, conversationId);
+      const replies = (await store.listRepliesByMessageId({ replyToId: messageId })).filter(
+        (reply) => reply.conversationId === conversationId,
+      );
+      if (replies.length === 0) {
+        throw new AppError(
+          "not_found:message",
+          "No message of this conversation waits for answers under this id.",
+        );
+      }
+      const started = () =>
+        new AppError("conflict:message", "Its answers have already started; stop them instead.");
+      if (replies.some((reply) => reply.status !== "queued")) throw started();
+      const runIds = replies.map((reply) => reply.id);
+      // Out of the queue first, wherever it waits: once taken, no answer of it can start.
+      const withdrawn = await directory.withdraw(conversationId, runIds);
+      if (withdrawn.length !== runIds.length) throw started();
+      const removed = await store.deleteMessages({ conversationId, ids: [messageId, ...runIds] });
+      deps.announceRemoved({ conversationId, messageIds: removed });
+      return { removed };
     },
 
     async cancel({ userId, conversationId, messageId }) {

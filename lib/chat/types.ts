@@ -5,6 +5,7 @@ import type {
   ConversationSummary,
   InProgressRun,
   JoinConversationResult,
+  RemoveMessageResult,
   SendMessagePayload,
   SendMessageResult,
   UnavailableReason,
@@ -22,6 +23,8 @@ export interface RunDirectory {
   inProgress(conversationId: string): Promise<InProgressRun[]>;
   /** Cancels one run, or every run of the conversation; resolves with the ids it cancelled. */
   cancel(conversationId: string, messageId?: string): Promise<string[]>;
+  /** Takes runs out of the queue before they start, all or none; resolves with the ids taken. */
+  withdraw(conversationId: string, messageIds: string[]): Promise<string[]>;
 }
 
 export type OpenTarget = { conversationId: string } | { shareId: string };
@@ -55,6 +58,12 @@ export interface ChatService {
     conversationId: string;
     messageId?: string;
   }): Promise<CancelProcessingResult>;
+  /** Takes back a message of the owner's whose answers have not started; refused once they have. */
+  removeMessage(input: {
+    userId: string;
+    conversationId: string;
+    messageId: string;
+  }): Promise<RemoveMessageResult>;
   /**
    * Checks access, subscribes (via the callback), and returns what a joining
    * client needs; unsubscribes again when access was revoked meanwhile.

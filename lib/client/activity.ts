@@ -70,3 +70,29 @@ function wordsFor(name: string, activity: Activity, tool = "a tool"): string {
       return `${name} is waiting for approval to run ${tool}`;
   }
 }
+
+/**
+ * The user messages whose answers all still wait for their turn: they can be
+ * taken back. An answer belongs to the message it replies to, else to the
+ * nearest message above it.
+ */
+export function queuedMessageIds(state: ChatState): Set<string> {
+  const answers = new Map<string, AssistantEntry[]>();
+  let current: string | null = null;
+  for (const entry of state.entries) {
+    if (entry.kind === "user") {
+      current = entry.key;
+      continue;
+    }
+    const owner = entry.replyTo ?? current;
+    if (owner) answers.set(owner, [...(answers.get(owner) ?? []), entry]);
+  }
+  const queued = new Set<string>();
+  for (const entry of state.entries) {
+    if (entry.kind !== "user" || !entry.id) continue;
+    const runs = answers.get(entry.key) ?? [];
+    if (runs.length > 0 && runs.every((run) => run.waiting?.status === "queued" && run.phase === "queued"))
+      queued.add(entry.id);
+  }
+  return queued;
+}

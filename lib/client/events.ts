@@ -69,6 +69,10 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
     case "conversation_unavailable":
       // What was shown goes with the access, as it would on reloading the page.
       return { ...state, entries: [], unavailable: event.payload.reason };
+    case "message_removed": {
+      const removed = new Set(event.payload.messageIds);
+      return { ...state, entries: state.entries.filter((entry) => !(entry.id && removed.has(entry.id))) };
+    }
   }
 }
 

@@ -39,6 +39,10 @@ export const cancelProcessingSchema = z.object({
 });
 export type CancelProcessingPayload = z.infer<typeof cancelProcessingSchema>;
 
+/** Takes back a message whose answers have not started yet (it waits for the agents at work). */
+export const removeMessageSchema = z.object({ conversationId: idSchema, messageId: idSchema });
+export type RemoveMessagePayload = z.infer<typeof removeMessageSchema>;
+
 /* ---------- acknowledgements ---------- */
 
 export const inProgressRunSchema = z.object({
@@ -63,6 +67,8 @@ export type JoinConversationResult = {
 };
 export type SendMessageResult = { conversationId: string; userMessageId: string; runs: RunRef[] };
 export type CancelProcessingResult = { cancelled: string[] };
+/** The message and its answers, all removed. */
+export type RemoveMessageResult = { removed: string[] };
 
 /* ---------- server → client ---------- */
 
@@ -201,6 +207,13 @@ export const conversationUnavailableSchema = z.object({
 });
 export type ConversationUnavailableEvent = z.infer<typeof conversationUnavailableSchema>;
 
+/** Messages taken out of the conversation: a user message withdrawn before its answers started, and those answers. */
+export const messageRemovedSchema = z.object({
+  conversationId: z.string(),
+  messageIds: z.array(z.string()),
+});
+export type MessageRemovedEvent = z.infer<typeof messageRemovedSchema>;
+
 /* ---------- Socket.IO typings ---------- */
 
 export type AckCallback<T extends object = object> = (response: Ack<T>) => void;
@@ -210,6 +223,7 @@ export interface ClientToServerEvents {
   leave_conversation: (payload: LeaveConversationPayload, ack: AckCallback) => void;
   send_message: (payload: SendMessagePayload, ack: AckCallback<SendMessageResult>) => void;
   cancel_processing: (payload: CancelProcessingPayload, ack: AckCallback<CancelProcessingResult>) => void;
+  remove_message: (payload: RemoveMessagePayload, ack: AckCallback<RemoveMessageResult>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -223,6 +237,7 @@ export interface ServerToClientEvents {
   agent_processing_tool: (event: AgentProcessingToolEvent) => void;
   agent_message: (event: AgentMessageEvent) => void;
   conversation_unavailable: (event: ConversationUnavailableEvent) => void;
+  message_removed: (event: MessageRemovedEvent) => void;
 }
 
 export type RunQuery = { conversationId: string; messageId?: string };
@@ -231,7 +246,11 @@ export type RunQuery = { conversationId: string; messageId?: string };
 export interface InterServerEvents {
   runs_in_progress: (query: RunQuery, ack: (runs: InProgressRun[]) => void) => void;
   runs_cancel: (query: RunQuery, ack: (cancelled: string[]) => void) => void;
+  runs_withdraw: (query: RunWithdrawal, ack: (withdrawn: string[]) => void) => void;
 }
+
+/** Runs to take out of their conversation's queue before they start. */
+export type RunWithdrawal = { conversationId: string; messageIds: string[] };
 
 export interface SocketData {
   userId: string;
@@ -250,6 +269,7 @@ export const serverEvents = [
   "agent_processing_tool",
   "agent_message",
   "conversation_unavailable",
+  "message_removed",
 ] as const satisfies readonly (keyof ServerToClientEvents)[];
 
 /** The schema of each server event, for whoever must check what arrives. */
@@ -264,6 +284,7 @@ export const serverEventSchemas = {
   agent_processing_tool: agentProcessingToolSchema,
   agent_message: agentMessageSchema,
   conversation_unavailable: conversationUnavailableSchema,
+  message_removed: messageRemovedSchema,
 } as const satisfies Record<(typeof serverEvents)[number], z.ZodType>;
 
 export const roomForConversation = (conversationId: string) => `conversation:${conversationId}`;

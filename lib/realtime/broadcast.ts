@@ -10,6 +10,7 @@ import {
   type AgentProcessingUpdateEvent,
   type ConversationUnavailableEvent,
   type MessageCreatedEvent,
+  type MessageRemovedEvent,
   roomForConversation,
   roomForUser,
 } from "../protocol/events";
@@ -19,6 +20,10 @@ const room = (io: RealtimeServer, conversationId: string) => io.to(roomForConver
 
 export function broadcastMessageCreated(io: RealtimeServer, event: MessageCreatedEvent): void {
   room(io, event.conversationId).emit("message_created", event);
+}
+
+export function broadcastMessageRemoved(io: RealtimeServer, event: MessageRemovedEvent): void {
+  room(io, event.conversationId).emit("message_removed", event);
 }
 
 export function broadcastAgentProcessingStarted(

@@ -7,6 +7,7 @@ import {
   cancelProcessingSchema,
   joinConversationSchema,
   leaveConversationSchema,
+  removeMessageSchema,
   roomForConversation,
   sendMessageSchema,
 } from "../protocol/events";
@@ -51,7 +52,13 @@ function handle<S extends z.ZodType, R extends object>(
   };
 }
 
-const HANDLED = new Set(["join_conversation", "leave_conversation", "send_message", "cancel_processing"]);
+const HANDLED = new Set([
+  "join_conversation",
+  "leave_conversation",
+  "send_message",
+  "cancel_processing",
+  "remove_message",
+]);
 
 export function registerHandlers(
   socket: RealtimeSocket,
@@ -118,6 +125,13 @@ export function registerHandlers(
     "cancel_processing",
     handle(logger, "cancel_processing", cancelProcessingSchema, (payload) =>
       chat.cancel({ userId, ...payload }),
+    ),
+  );
+
+  socket.on(
+    "remove_message",
+    handle(logger, "remove_message", removeMessageSchema, (payload) =>
+      chat.removeMessage({ userId, ...payload }),
     ),
   );
 }

@@ -2,13 +2,13 @@ import { z } from "zod";
 import type { RunManager } from "../agents/run-manager";
 import type { RunDirectory } from "../chat/types";
 import type { Logger } from "../logger";
-import { type InProgressRun, inProgressRunSchema, type RunQuery } from "../protocol";
+import { type InProgressRun, inProgressRunSchema, type RunQuery, type RunWithdrawal } from "../protocol";
 import type { RealtimeServer } from "./types";
 
 /** How long a question to the other replicas may take before the answer goes out without them. */
 const REPLICA_TIMEOUT_MS = 2_000;
 
-type LocalRuns = Pick<RunManager, "inProgress" | "cancel">;
+type LocalRuns = Pick<RunManager, "inProgress" | "cancel" | "withdraw">;
 
 const runQuerySchema = z.object({
   conversationId: z.string().min(1),
@@ -16,12 +16,17 @@ const runQuerySchema = z.object({
 });
 const inProgressListSchema = z.array(inProgressRunSchema);
 const cancelledListSchema = z.array(z.string());
+const withdrawalSchema = z.object({
+  conversationId: z.string().min(1),
+  messageIds: z.array(z.string().min(1)).min(1).max(64),
+});
 
 /** The runs of this process only: all there is on a single node. */
 export function localRunDirectory(runs: LocalRuns): RunDirectory {
   return {
     inProgress: async (conversationId) => runs.inProgress(conversationId),
     cancel: async (conversationId, messageId) => runs.cancel(conversationId, messageId),
+    withdraw: async (conversationId, messageIds) => runs.withdraw(conversationId, messageIds),
   };
 }
 
@@ -55,10 +60,14 @@ export function clusterRunDirectory(
     const parsed = runQuerySchema.safeParse(query);
     ack(parsed.success ? runs.cancel(parsed.data.conversationId, parsed.data.messageId) : []);
   });
+  io.on("runs_withdraw", (query, ack) => {
+    const parsed = withdrawalSchema.safeParse(query);
+    ack(parsed.success ? runs.withdraw(parsed.data.conversationId, parsed.data.messageIds) : []);
+  });
 
   function ask<T>(
-    event: "runs_in_progress" | "runs_cancel",
-    query: RunQuery,
+    event: "runs_in_progress" | "runs_cancel" | "runs_withdraw",
+    query: RunQuery | RunWithdrawal,
     schema: z.ZodType<T[]>,
   ): Promise<T[]> {
     // Without Redis no other replica can hear the question; waiting would only delay the answer.
@@ -68,16 +77,20 @@ export function clusterRunDirectory(
         options.logger.warn({ event, timeoutMs }, "the other replicas did not answer in time");
         resolve([]);
       }, timeoutMs);
-      io.serverSideEmit(event, query, (error: Error | null, responses: unknown[]) => {
-        clearTimeout(timer);
-        if (error) options.logger.warn({ event, err: error.message }, "a replica did not answer");
-        resolve(
-          responses.flatMap((response) => {
-            const parsed = schema.safeParse(response);
-            return parsed.success ? parsed.data : [];
-          }),
-        );
-      });
+      io.serverSideEmit(
+        event,
+        query as RunQuery & RunWithdrawal,
+        (error: Error | null, responses: unknown[]) => {
+          clearTimeout(timer);
+          if (error) options.logger.warn({ event, err: error.message }, "a replica did not answer");
+          resolve(
+            responses.flatMap((response) => {
+              const parsed = schema.safeParse(response);
+              return parsed.success ? parsed.data : [];
+            }),
+          );
+        },
+      );
     });
   }
 
@@ -97,6 +110,12 @@ export function clusterRunDirectory(
       if (!(await worthAsking(conversationId))) return local;
       const remote = await ask("runs_cancel", { conversationId, messageId }, cancelledListSchema);
       return [...new Set([...local, ...remote])];
+    },
+    async withdraw(conversationId, messageIds) {
+      // The runs of one message wait on the replica that took it: here, or on one other.
+      const local = runs.withdraw(conversationId, messageIds);
+      if (local.length > 0 || !(await worthAsking(conversationId))) return local;
+      return ask("runs_withdraw", { conversationId, messageIds }, cancelledListSchema);
     },
   };
 }

@@ -164,3 +164,32 @@ test("@ in the composer lists the agents; each one picked by keyboard or mouse i
   await expect(answers.nth(1)).toHaveAttribute("data-agent-id", "atlas");
   for (const index of [0, 1]) await expect(answers.nth(index)).toHaveAttribute("data-status", "complete");
 });
+
+test("a message sent while an agent works is shown as queued and can be removed before it starts", async ({
+  chat,
+  gateway,
+  page,
+}, testInfo) => {
+  const tokens = Array.from({ length: 30 }, (_, i) => ` t${i}`);
+  gateway.setDefault({ tokens, tokenDelayMs: 100 });
+  await chat.openNewChat();
+  await chat.send("Take your time.");
+  const first = chat.lastAnswer();
+  await expect(first.root).toHaveAttribute("data-status", "streaming");
+
+  await chat.send("Actually, never mind.");
+  const queued = page.getByTestId("queued-message");
+  await expect(queued).toHaveCount(1);
+  await expect(queued).toContainText("Queued");
+  await expect(page.getByTestId("agent-activity-item")).toHaveCount(1);
+  await chat.screenshot(testInfo, "queued-message");
+  await queued.getByTestId("remove-message").click();
+
+  // The message and its waiting answer are gone; the first answer goes on and ends.
+  await expect(chat.userMessages()).toHaveCount(1);
+  await expect(page.locator('[data-testid="message"][data-role="assistant"]')).toHaveCount(1);
+  await expect(first.root).toHaveAttribute("data-status", "complete", { timeout: 20_000 });
+  await page.reload();
+  await expect(chat.userMessages()).toHaveCount(1);
+  expect(gateway.requests).toHaveLength(1);
+});

@@ -278,6 +278,7 @@ export function nearlyValidPayload(fixture: FuzzFixture, event: string) {
       { requiredKeys: ["text", "clientMessageId"] },
     ),
     cancel_processing: fc.record({ conversationId: own, messageId: optional(message) }),
+    remove_message: fc.record({ conversationId: own, messageId: message }),
     approve_tool_call: fc.record({
       conversationId: own,
       messageId: message,

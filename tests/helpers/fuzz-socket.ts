@@ -63,6 +63,7 @@ export function ackProblem(event: string, response: unknown[]): string | null {
     return `join without conversation and inProgress: ${describeInput(ack)}`;
   }
   if (event === "cancel_processing" && !Array.isArray(ack.cancelled)) return "cancel without cancelled";
+  if (event === "remove_message" && !Array.isArray(ack.removed)) return "remove without removed";
   return null;
 }
 

@@ -48,6 +48,7 @@ const SPEC_EVENTS = [
   "leave_conversation",
   "send_message",
   "cancel_processing",
+  "remove_message",
   "approve_tool_call",
   "edit_message",
   "regenerate",

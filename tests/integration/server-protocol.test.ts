@@ -396,6 +396,66 @@ describe("Socket.IO protocol against the real server and a streaming gateway", (
     await events.terminalOf(explicit.runs[0]?.messageId ?? "");
   });
 
+  it("takes back a message still waiting for its turn: its answers never start and the room hears of it", async () => {
+    const slow = { tokens: Array.from({ length: 10 }, (_, i) => `r${i} `), tokenDelayMs: 40 };
+    gateway.enqueue(slow, { tokens: ["Never"] });
+    const { socket, events, cookie } = await client();
+    const first = expectOk(
+      await request(socket, "send_message", {
+        text: "First",
+        clientMessageId: "cm-rm-1",
+        agentIds: ["atlas"],
+      }),
+    );
+    const conversationId = first.conversationId;
+    const second = expectOk(
+      await request(socket, "send_message", {
+        text: "Second",
+        conversationId,
+        clientMessageId: "cm-rm-2",
+        agentIds: ["atlas", "quill"],
+      }),
+    );
+    const waiting = second.runs.map((run) => run.messageId);
+    await events.waitFor(() =>
+      waiting.every((id) => events.forMessage(id).some((e) => e.name === "agent_processing_status")),
+    );
+
+    const someoneElse = await client();
+    expect(
+      await request(someoneElse.socket, "remove_message", {
+        conversationId,
+        messageId: second.userMessageId,
+      }),
+    ).toMatchObject({ ok: false, error: { code: "forbidden:conversation" } });
+    const removed = expectOk(
+      await request(socket, "remove_message", { conversationId, messageId: second.userMessageId }),
+    );
+    expect(removed.removed.sort()).toEqual([second.userMessageId, ...waiting].sort());
+    await events.waitFor(() => events.events.some((e) => e.name === "message_removed"));
+    expect(events.events.find((e) => e.name === "message_removed")?.payload).toMatchObject({
+      conversationId,
+    });
+
+    await events.terminalOf(first.runs[0]?.messageId ?? "");
+    // Started answers cannot be taken back; unknown ids are not found.
+    expect(
+      await request(socket, "remove_message", { conversationId, messageId: first.userMessageId }),
+    ).toMatchObject({ ok: false, error: { code: "conflict:message" } });
+    expect(
+      await request(socket, "remove_message", { conversationId, messageId: "no-such-message" }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: "not_found:message" },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const id of waiting)
+      expect(events.forMessage(id).map((e) => e.name)).not.toContain("agent_processing_started");
+    expect(gateway.requests).toHaveLength(1);
+    const stored = await storedConversation(cookie, conversationId);
+    expect(stored.messages.map((m) => m.text)).toEqual(["First", slow.tokens.join("")]);
+  });
+
   it("refuses a turn mode it does not know, over Socket.IO and HTTP", async () => {
     const { socket, cookie } = await client();
     const refused = await request(socket, "send_message", {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentActivity } from "@/lib/client/activity";
+import { agentActivity, queuedMessageIds } from "@/lib/client/activity";
 import { type ChatState, chatReducer, initialChatState, type ServerEvent } from "@/lib/client/state";
 import type { AgentProcessingToolEvent } from "@/lib/protocol";
 
@@ -158,5 +158,27 @@ describe("the agents' activity", () => {
       { agentId: "atlas", activity: "tool", words: "Atlas is calling current_time…" },
       { agentId: "quill", activity: "queued", words: "Quill is waiting for its turn" },
     ]);
+  });
+
+  it("finds the messages whose answers all wait for their turn, the ones that can be taken back", () => {
+    const user = (id: string): ServerEvent => ({
+      name: "message_created",
+      payload: {
+        conversationId: C,
+        message: { id, role: "user", text: id, createdAt: "2026-01-01T00:00:00Z" },
+      },
+    });
+    let state = apply(
+      empty(),
+      user("u1"),
+      ev.started("m1", "atlas"),
+      ev.update("m1", "atlas", 1),
+      user("u2"),
+    );
+    state = apply(state, ev.queued("m2", "atlas"), ev.queued("m3", "quill"));
+    expect([...queuedMessageIds(state)]).toEqual(["u2"]);
+    // Once one of its answers starts, it can no longer be taken back.
+    state = apply(state, ev.complete("m1", "atlas", 2), ev.started("m2", "atlas"));
+    expect([...queuedMessageIds(state)]).toEqual([]);
   });
 });

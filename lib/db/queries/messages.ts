@@ -203,6 +203,21 @@ export function messageQueries(db: Database) {
       return row;
     },
 
+    /** Deletes these messages of the conversation; resolves with the ids that were there. */
+    async deleteMessages({
+      conversationId,
+      ids,
+    }: {
+      conversationId: string;
+      ids: string[];
+    }): Promise<string[]> {
+      const deleted = await db
+        .delete(messages)
+        .where(and(eq(messages.conversationId, conversationId), inArray(messages.id, ids)))
+        .returning({ id: messages.id });
+      return deleted.map((row) => row.id);
+    },
+
     listRepliesByMessageId({ replyToId }: { replyToId: string }): Promise<MessageRow[]> {
       return db
         .select()
