@@ -4,6 +4,7 @@ import next from "next";
 import { BaseAgent } from "./lib/agents/base-agent";
 import { ANSWER_HISTORY_SIZE, AnswerHistory, streamMs } from "./lib/agents/progress";
 import { loadRoster, Roster, RosterError } from "./lib/agents/roster";
+import type { Run } from "./lib/agents/run";
 import { RunJournal } from "./lib/agents/run-journal";
 import { RunManager } from "./lib/agents/run-manager";
 import { unofferedMcpGrants } from "./lib/agents/tools/registry";
@@ -170,6 +171,10 @@ async function main(): Promise<void> {
     coalesceMs: env.STREAM_COALESCE_MS,
     logger,
     listMessages: runStore.listMessagesByConversationId,
+    // Several replicas share the database's turns: a message waits for the answers before it, wherever they run.
+    ...(redis && {
+      turnTakenElsewhere: (run: Run) => store.runsAheadElsewhere({ messageId: run.messageId, nodeId: node }),
+    }),
   });
   // Answers the other replicas from the moment Redis counts this one (its subscription comes later).
   const directory = redis

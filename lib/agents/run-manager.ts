@@ -13,6 +13,15 @@ export type RunManagerDeps = {
   coalesceMs: number;
   logger: Logger;
   listMessages(input: { conversationId: string }): Promise<MessageRow[]>;
+  /**
+   * With several replicas: whether answers of earlier messages of the
+   * conversation are still queued or streaming on another one. A turn starts
+   * only once none are (a replica that dies has its runs interrupted, which
+   * frees the turn).
+   */
+  turnTakenElsewhere?(run: Run): Promise<boolean>;
+  /** How often a turn held elsewhere is looked at again; default 250 ms. */
+  turnPollMs?: number;
 };
 
 /**
@@ -135,7 +144,8 @@ export class RunManager {
   private async work(conversationId: string, queue: Run[]): Promise<void> {
     while (queue.length > 0) {
       const head = queue[0] as Run;
-      // The head's turn: its message's answers still queued, when they run together.
+      await this.untilTurnIsHere(head);
+      // The head's turn: its message's answers still queued (not cancelled or withdrawn meanwhile), when they run together.
       const turn = (this.together.get(head) ?? [head]).filter((run) => queue.includes(run));
       await Promise.all(turn.map((run) => this.execute(run)));
       for (const run of turn) {
@@ -145,6 +155,23 @@ export class RunManager {
       }
     }
     if (this.queues.get(conversationId) === queue) this.queues.delete(conversationId);
+  }
+
+  /** Waits while another replica still runs answers to earlier messages; a cancelled or withdrawn run waits no more. */
+  private async untilTurnIsHere(run: Run): Promise<void> {
+    const elsewhere = this.deps.turnTakenElsewhere;
+    if (!elsewhere) return;
+    let told = false;
+    while (!run.signal.aborted && this.runs.has(run.messageId)) {
+      const waiting = await elsewhere(run).catch((error: unknown) => {
+        this.deps.logger.warn({ messageId: run.messageId, err: error }, "could not check the turn; starting");
+        return false;
+      });
+      if (!waiting) return;
+      if (!told) run.queued("Waiting for answers running on another replica");
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, this.deps.turnPollMs ?? 250));
+    }
   }
 
   private execute(run: Run): Promise<void> {

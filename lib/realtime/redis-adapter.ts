@@ -74,8 +74,7 @@ export async function connectRedisAdapter(options: RedisAdapterOptions): Promise
   // queue their commands while offline, so its read loop waits for Redis rather than spinning.
   const duplicate = client.duplicate.bind(client);
   Object.assign(client, {
-    duplicate: (overrides?: object) =>
-      gatheringStreamReads(duplicate({ disableOfflineQueue: false, ...overrides })),
+    duplicate: (overrides?: object) => duplicate({ disableOfflineQueue: false, ...overrides }),
   });
   const prefix = `${options.keyPrefix}:socket.io`;
   const createNamespaceAdapter = createAdapter(client, {
@@ -105,31 +104,6 @@ export async function connectRedisAdapter(options: RedisAdapterOptions): Promise
       await client.close().catch(() => client.destroy());
     },
   };
-}
-
-/** How long a stream read waits after one that found few entries, so entries arriving one by one are read together. */
-export const STREAM_GATHER_MS = 2;
-
-/**
- * The adapter reads the replicas' stream with one blocking XREAD after
- * another: under load each returns a single entry, and every token costs
- * this replica a command written and a reply read. After a read that found
- * fewer entries than it asked for, the next one waits STREAM_GATHER_MS, so
- * tokens cross in batches at a cost of at most that much delay.
- */
-export function gatheringStreamReads<C extends RedisClient>(client: C): C {
-  const xRead = client.xRead.bind(client) as (...args: unknown[]) => Promise<unknown>;
-  let shortReadAt = 0;
-  const read = async (...args: unknown[]) => {
-    const wait = shortReadAt + STREAM_GATHER_MS - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const reply = await xRead(...args);
-    const count = (args[1] as { COUNT?: number } | undefined)?.COUNT ?? Number.POSITIVE_INFINITY;
-    const found = Array.isArray(reply) ? ((reply[0] as { messages?: unknown[] })?.messages?.length ?? 0) : 0;
-    shortReadAt = found > 0 && found < count ? Date.now() : 0;
-    return reply;
-  };
-  return Object.assign(client, { xRead: read });
 }
 
 /**

@@ -240,6 +240,37 @@ describe("two replicas sharing Redis and PostgreSQL", () => {
     expect(deltasOf(all).join("")).toBe(tokens.join(""));
   });
 
+  it("runs messages to one conversation that reach both replicas at the same moment one after the other", async () => {
+    const slow = { tokens: Array.from({ length: 10 }, (_, i) => `turn${i} `), tokenDelayMs: 40 };
+    gateway.enqueue(slow, slow);
+    const { owner, watcher, conversationId } = await conversationWatchedFromB();
+    const send = (socket: TestSocket, text: string) =>
+      request(socket, "send_message", {
+        conversationId,
+        text,
+        clientMessageId: randomBytes(6).toString("hex"),
+      });
+    const [onA, onB] = (
+      await Promise.all([send(owner.socket, "From A"), send(watcher.socket, "From B")])
+    ).map((ack) => expectOk(ack).runs[0]?.messageId ?? "");
+    // The watcher on B was in the room before either message: it saw every event of both.
+    const { events } = watcher;
+    await Promise.all([events.terminalOf(onA ?? ""), events.terminalOf(onB ?? "")]);
+    const at = (name: string, id: string | undefined) =>
+      events.events.find((e) => e.name === name && e.payload.messageId === id)?.at ?? Number.NaN;
+    // Whichever was stored first answers first; the other starts only after it ended.
+    const [first, second] = [onA, onB].sort(
+      (x, y) => at("agent_processing_started", x) - at("agent_processing_started", y),
+    );
+    expect(at("agent_processing_started", second)).toBeGreaterThan(at("agent_processing_complete", first));
+    const later = events.forMessage(second ?? "").find((e) => e.name === "agent_processing_status");
+    expect(later?.payload).toMatchObject({ status: "queued" });
+    // The second saw the first's answer.
+    expect(gateway.requests[1]?.body.messages.map((m: { content: unknown }) => m.content)).toContain(
+      slow.tokens.join(""),
+    );
+  });
+
   it("cancels a run on A through REST on B", async () => {
     gateway.enqueue({ tokens: words(400, "rest"), tokenDelayMs: 20 });
     const { owner, watcher, conversationId } = await conversationWatchedFromB();

@@ -168,6 +168,22 @@ export function messageQueries(db: Database) {
       return rows.map((row) => row.conversationId);
     },
 
+    /**
+     * Whether answers of earlier messages of the conversation (not the same
+     * message's) are queued or streaming on another node: this answer's turn
+     * has not come yet.
+     */
+    async runsAheadElsewhere(input: { messageId: string; nodeId: string }): Promise<boolean> {
+      const rows = await db.execute(
+        sql`select exists (select 1 from ${messages} ahead join ${messages} mine on mine.id = ${input.messageId}
+          where ahead.conversation_id = mine.conversation_id and ahead.role = 'assistant'
+            and ahead.status in ('queued', 'streaming') and ahead.position < mine.position
+            and ahead.reply_to_id is distinct from mine.reply_to_id
+            and ahead.owner_node is distinct from ${input.nodeId}) as waiting`,
+      );
+      return (rows as unknown as { rows: Array<{ waiting: boolean }> }).rows[0]?.waiting === true;
+    },
+
     /** The messages of each conversation, in order: one query for all of them. */
     async listMessagesByConversationIds(ids: readonly string[]): Promise<MessageRow[][]> {
       if (ids.length === 0) return [];
