@@ -85,7 +85,10 @@ export function queuedMessageIds(state: ChatState): Set<string> {
       continue;
     }
     const owner = entry.replyTo ?? current;
-    if (owner) answers.set(owner, [...(answers.get(owner) ?? []), entry]);
+    if (!owner) continue;
+    const list = answers.get(owner);
+    if (list) list.push(entry);
+    else answers.set(owner, [entry]);
   }
   const queued = new Set<string>();
   for (const entry of state.entries) {
