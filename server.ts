@@ -7,6 +7,7 @@ import { loadRoster, Roster, RosterError } from "./lib/agents/roster";
 import type { Run } from "./lib/agents/run";
 import { RunJournal } from "./lib/agents/run-journal";
 import { RunManager } from "./lib/agents/run-manager";
+import type { Consult } from "./lib/agents/tools/ask-agent";
 import { unofferedMcpGrants } from "./lib/agents/tools/registry";
 import { loadSessionSecret } from "./lib/auth/secret";
 import { createChatService } from "./lib/chat/service";
@@ -160,6 +161,10 @@ async function main(): Promise<void> {
       ownerOf: async (id: string) => (await store.getConversationById({ id }))?.ownerId ?? null,
     },
     toolTimeoutMs: env.TOOL_TIMEOUT_MS,
+    approvalTimeoutMs: env.TOOL_APPROVAL_TIMEOUT_MS,
+    colleagues: roster.agents.map(({ id, name, description }) => ({ id, name, description })),
+    maxDepth: env.AGENT_MAX_DEPTH,
+    consult: (parent: Run, input: Parameters<Consult>[0]) => runs.consult(parent, input),
     mcp,
   };
   const agents = new Map(roster.agents.map((profile) => [profile.id, new BaseAgent(profile, agentDeps)]));
@@ -171,6 +176,9 @@ async function main(): Promise<void> {
     coalesceMs: env.STREAM_COALESCE_MS,
     logger,
     listMessages: runStore.listMessagesByConversationId,
+    storeNestedRun: async (row) => {
+      await store.createNestedRun({ ...row, role: "assistant", status: "queued", ownerNode: node });
+    },
     // Several replicas share the database's turns: a message waits for the answers before it, wherever they run.
     ...(redis && {
       turnTakenElsewhere: (run: Run) => store.runsAheadElsewhere({ messageId: run.messageId, nodeId: node }),

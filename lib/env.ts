@@ -112,6 +112,19 @@ export const envSchema = z.object({
   RATE_LIMIT_SESSIONS_PER_MINUTE: z.preprocess(emptyAsUndefined, atLeastOne(120)),
   MAX_SOCKETS_PER_USER: z.preprocess(emptyAsUndefined, atLeastOne(32)),
   TOOL_TIMEOUT_MS: z.preprocess(emptyAsUndefined, durationMs(30_000, 100)),
+  TOOL_APPROVAL_TIMEOUT_MS: z.preprocess(emptyAsUndefined, durationMs(600_000, 100)),
+  // 0 turns ask_agent off; each level deeper can multiply the model calls of one message.
+  AGENT_MAX_DEPTH: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, "must be a whole number")
+      .transform(Number)
+      .refine((value) => value <= 5, "must be at most 5")
+      .optional()
+      .transform((value) => value ?? 2),
+  ),
   RATE_LIMIT_SOCKET_EVENTS_PER_SECOND: z.preprocess(emptyAsUndefined, atLeastOne(20)),
   MAX_SOCKETS_PER_ADDRESS: z.preprocess(emptyAsUndefined, atLeastOne(2000)),
   METRICS_PORT: z.preprocess(

@@ -13,7 +13,15 @@ export type ErrorType =
   | "timeout"
   | "internal";
 
-export type Surface = "api" | "socket" | "conversation" | "message" | "chat" | "model" | "database";
+export type Surface =
+  | "api"
+  | "socket"
+  | "conversation"
+  | "message"
+  | "approval"
+  | "chat"
+  | "model"
+  | "database";
 
 /** `rate_limited` is the protocol's own word for every refusal over a limit (SPEC §3). */
 export type ErrorCode = `${ErrorType}:${Surface}` | "rate_limited";

@@ -13,8 +13,9 @@ import { DEFAULT_MAX_STEPS } from "./roster";
 import type { Run } from "./run";
 import { interruptedError } from "./run-errors";
 import { type RunObserver, type RunReport, tokensPerSecond } from "./run-report";
+import type { Colleague, Consult, ConsultOutcome } from "./tools/ask-agent";
 import type { McpToolSource } from "./tools/mcp-grants";
-import { mcpToolsForRun, type ToolServices, toolsForRun } from "./tools/registry";
+import { type AskAgentContext, mcpToolsForRun, type ToolServices, toolsForRun } from "./tools/registry";
 import type { AgentProfile } from "./types";
 
 export type AgentStore = {
@@ -32,6 +33,14 @@ export type AgentDeps = {
   toolServices: ToolServices;
   /** TOOL_TIMEOUT_MS. */
   toolTimeoutMs: number;
+  /** TOOL_APPROVAL_TIMEOUT_MS: how long a call waits for the owner before it counts as denied. */
+  approvalTimeoutMs: number;
+  /** The roster, whom `ask_agent` may ask. */
+  colleagues: readonly Colleague[];
+  /** AGENT_MAX_DEPTH: a run this many asks deep is not offered `ask_agent`. */
+  maxDepth: number;
+  /** Runs another agent's answer for `ask_agent`, nested in the asking run; absent: no `ask_agent`. */
+  consult?(parent: Run, input: Parameters<Consult>[0]): Promise<ConsultOutcome>;
   /** The tools of the MCP_SERVERS servers; absent: `mcp:` grants give nothing. */
   mcp?: McpToolSource;
 };
@@ -65,7 +74,12 @@ export class BaseAgent {
       const history = await loadHistory();
       const grants = this.profile.tools ?? [];
       const [builtIn, mcp] = await Promise.all([
-        toolsForRun({ grants, conversationId: run.conversationId, services: this.deps.toolServices }),
+        toolsForRun({
+          grants,
+          conversationId: run.conversationId,
+          services: this.deps.toolServices,
+          askAgent: this.askAgentContext(run),
+        }),
         mcpToolsForRun({ grants, source: this.deps.mcp }),
       ]);
       await this.deps.store.markRunStreamingById({ id: run.messageId, model });
@@ -101,11 +115,21 @@ export class BaseAgent {
         tools,
         maxSteps: this.profile.maxSteps ?? DEFAULT_MAX_STEPS,
         toolTimeoutMs: this.deps.toolTimeoutMs,
+        approveToolCall: (call, signal) =>
+          run.awaitApproval(call.toolCallId, this.deps.approvalTimeoutMs, signal),
         onTool: (event) => run.tool(event),
       }),
       onStatus: (report) => run.status(report),
       onAttemptFailed: (failure) => this.deps.observer.upstreamFailed(failure),
     });
+  }
+
+  /** Whom this run may ask and how, or null when it may not ask (too deep, or nobody to run it). */
+  private askAgentContext(run: Run): AskAgentContext | null {
+    const { consult, maxDepth, colleagues } = this.deps;
+    if (!consult || run.depth >= maxDepth) return null;
+    const { id, name, description } = this.profile;
+    return { self: { id, name, description }, roster: colleagues, consult: (input) => consult(run, input) };
   }
 
   private async finish(run: Run, model: string, result: StreamResult): Promise<void> {

@@ -17,6 +17,8 @@ export function buildHistory(input: {
 }): ChatTurn[] {
   const turns: ChatTurn[] = [];
   for (const message of input.messages) {
+    // An answer another agent asked for reached the conversation as that agent's tool result.
+    if (message.parentMessageId) continue;
     const text = message.text.trim();
     const own = message.role === "assistant" && message.agentId === input.agent.id;
     const parts = own ? sentParts(message.parts) : null;

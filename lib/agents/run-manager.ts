@@ -1,10 +1,13 @@
+import { randomUUID } from "node:crypto";
 import type { MessageRow } from "../db/schema";
+import type { ChatTurn } from "../llm/types";
 import type { Logger } from "../logger";
 import type { InProgressRun, RunRef, TurnMode } from "../protocol";
 import type { BaseAgent } from "./base-agent";
 import { buildHistory, messagesBefore } from "./history";
 import type { AnswerHistory } from "./progress";
 import { Run, type RunEvents } from "./run";
+import type { Consult, ConsultOutcome } from "./tools/ask-agent";
 
 export type RunManagerDeps = {
   agents: Map<string, BaseAgent>;
@@ -13,6 +16,14 @@ export type RunManagerDeps = {
   coalesceMs: number;
   logger: Logger;
   listMessages(input: { conversationId: string }): Promise<MessageRow[]>;
+  /** Stores the row of an answer another agent asked for, before it starts. */
+  storeNestedRun(input: {
+    id: string;
+    conversationId: string;
+    agentId: string;
+    parentMessageId: string;
+    parentToolCallId: string;
+  }): Promise<void>;
   /**
    * With several replicas: whether answers of earlier messages of the
    * conversation are still queued or streaming on another one. A turn starts
@@ -36,6 +47,8 @@ export class RunManager {
   /** The answers of a parallel message, by each of its runs. */
   private readonly together = new Map<Run, Run[]>();
   private readonly finished = new Map<string, Promise<void>>();
+  /** Answers other agents asked for (`ask_agent`), by conversation; they run at once, inside their asker's turn. */
+  private readonly nested = new Map<string, Set<Run>>();
 
   constructor(private readonly deps: RunManagerDeps) {}
 
@@ -93,7 +106,77 @@ export class RunManager {
         void this.execute(run);
       }
     }
+    // An asked answer ends with its asker; it may also be stopped on its own.
+    for (const run of this.nested.get(conversationId) ?? []) {
+      if (messageId && run.messageId !== messageId) continue;
+      if (run.isEnded || run.signal.aborted) continue;
+      run.abort("cancelled");
+      cancelled.push(run.messageId);
+    }
     return cancelled;
+  }
+
+  /** Answers a tool call waiting for the owner's approval; false when this node has no such call waiting. */
+  approve(input: {
+    conversationId: string;
+    messageId: string;
+    toolCallId: string;
+    approved: boolean;
+  }): boolean {
+    const run = this.runs.get(input.messageId);
+    if (!run || run.conversationId !== input.conversationId) return false;
+    return run.answerApproval(input.toolCallId, input.approved);
+  }
+
+  /**
+   * Runs another agent's answer for `ask_agent`, at once and nested in the
+   * asking run: stored and streamed like any answer, with the asker's ids,
+   * stopped with it. The asked agent sees what the asker saw, then the question.
+   */
+  async consult(parent: Run, input: Parameters<Consult>[0]): Promise<ConsultOutcome> {
+    const agent = this.deps.agents.get(input.agentId);
+    if (!agent) throw new Error(`There is no agent "${input.agentId}" to ask.`);
+    const messageId = randomUUID();
+    const { conversationId } = parent;
+    await this.deps.storeNestedRun({
+      id: messageId,
+      conversationId,
+      agentId: input.agentId,
+      parentMessageId: parent.messageId,
+      parentToolCallId: input.toolCallId,
+    });
+    const run = new Run({
+      conversationId,
+      messageId,
+      agentId: input.agentId,
+      agentName: agent.profile.name,
+      expected: this.deps.history.expect(input.agentId, agent.profile.maxOutputTokens),
+      coalesceMs: this.deps.coalesceMs,
+      events: this.deps.events,
+      parent: { messageId: parent.messageId, toolCallId: input.toolCallId, depth: parent.depth + 1 },
+    });
+    const siblings = this.nested.get(conversationId) ?? new Set<Run>();
+    this.nested.set(conversationId, siblings.add(run));
+    this.runs.set(messageId, run);
+    const stop = () => run.abort(parent.abortReason === "shutdown" ? "shutdown" : "cancelled");
+    if (input.signal.aborted) stop();
+    else input.signal.addEventListener("abort", stop, { once: true });
+    try {
+      await this.respond(run, {
+        before: parent.messageId,
+        question: { role: "user", content: `[${parent.agentName} asks you]: ${input.question}` },
+      });
+    } finally {
+      input.signal.removeEventListener("abort", stop);
+      this.runs.delete(messageId);
+      siblings.delete(run);
+      if (siblings.size === 0) this.nested.delete(conversationId);
+    }
+    const ending = run.ending;
+    if (ending && "finishReason" in ending && ending.finishReason !== "cancelled")
+      return { status: "complete", text: run.text };
+    if (ending && "error" in ending) return { status: "error", text: run.text, error: ending.error.message };
+    return { status: "cancelled", text: run.text };
   }
 
   /**
@@ -116,7 +199,8 @@ export class RunManager {
 
   inProgress(conversationId: string): InProgressRun[] {
     const queue = this.queues.get(conversationId) ?? [];
-    return queue.filter((run) => run.isStarted && !run.isEnded).map((run) => run.snapshot());
+    const nested = this.nested.get(conversationId) ?? [];
+    return [...queue, ...nested].filter((run) => run.isStarted && !run.isEnded).map((run) => run.snapshot());
   }
 
   /** Lets runs finish for up to graceMs, then stops the rest as interrupted. */
@@ -183,19 +267,26 @@ export class RunManager {
     return done;
   }
 
-  private async respond(run: Run): Promise<void> {
+  /**
+   * The agent reads the conversation before `before` (its own answer by
+   * default), then `question` when another agent asked it one.
+   */
+  private async respond(
+    run: Run,
+    seen: { before: string; question?: ChatTurn } = { before: run.messageId },
+  ): Promise<void> {
     const agent = this.deps.agents.get(run.agentId);
     if (!agent) return;
     // Loaded by the agent after it announces the run, so a failure here is reported like any other.
-    const loadHistory = async () =>
-      buildHistory({
-        messages: messagesBefore(
-          await this.deps.listMessages({ conversationId: run.conversationId }),
-          run.messageId,
-        ),
+    const loadHistory = async () => {
+      const messages = await this.deps.listMessages({ conversationId: run.conversationId });
+      const turns = buildHistory({
+        messages: messagesBefore(messages, seen.before),
         agent: agent.profile,
         agentName: (id) => this.deps.agents.get(id)?.profile.name ?? id,
       });
+      return seen.question ? [...turns, seen.question] : turns;
+    };
     try {
       await agent.respond(run, loadHistory);
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { StatusReport, ToolEvent } from "../llm/types";
+import type { ApprovalAnswer, StatusReport, ToolEvent } from "../llm/types";
 import type {
   AgentMessageEvent,
   AgentProcessingCompleteEvent,
@@ -39,8 +39,14 @@ export type RunInit = {
   expected: Expectation;
   coalesceMs: number;
   events: RunEvents;
+  /** For a run another agent asked for (`ask_agent`): the answer that asked and its call. */
+  parent?: RunParent;
   now?: () => number;
 };
+
+export type RunEnding = { finishReason: FinishReason } | { error: RunError };
+
+export type RunParent = { messageId: string; toolCallId: string; depth: number };
 
 /**
  * One agent answering one message: owns the sequence numbers, the text and
@@ -54,7 +60,10 @@ export class Run {
   readonly messageId: string;
   readonly agentId: string;
   readonly agentName: string;
+  readonly parent: RunParent | undefined;
   private readonly controller = new AbortController();
+  /** Calls waiting for the owner's approval, each with the function that answers it. */
+  private readonly approvals = new Map<string, (answer: ApprovalAnswer) => void>();
   private readonly events: RunEvents;
   private readonly now: () => number;
   private seq = 0;
@@ -70,12 +79,14 @@ export class Run {
   private startedAt = 0;
   private firstTokenAt: number | null = null;
   private ended = false;
+  private endedAs: RunEnding | undefined;
 
   constructor(private readonly init: RunInit) {
     this.conversationId = init.conversationId;
     this.messageId = init.messageId;
     this.agentId = init.agentId;
     this.agentName = init.agentName;
+    this.parent = init.parent;
     this.events = init.events;
     this.now = init.now ?? Date.now;
   }
@@ -96,6 +107,44 @@ export class Run {
     return this.ended;
   }
 
+  /** How the run ended, once it has. */
+  get ending(): RunEnding | undefined {
+    return this.endedAs;
+  }
+
+  /** How many agents asked before this one: 0 for an answer to a person. */
+  get depth(): number {
+    return this.parent?.depth ?? 0;
+  }
+
+  /**
+   * Waits for the owner's answer to one call: `expired` after timeoutMs,
+   * `denied` when the run ends first. Answered through answerApproval.
+   */
+  awaitApproval(toolCallId: string, timeoutMs: number, signal: AbortSignal): Promise<ApprovalAnswer> {
+    return new Promise((resolve) => {
+      const settle = (answer: ApprovalAnswer) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.approvals.delete(toolCallId);
+        resolve(answer);
+      };
+      const onAbort = () => settle("denied");
+      const timer = setTimeout(() => settle("expired"), timeoutMs);
+      this.approvals.set(toolCallId, settle);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Answers a call waiting for approval; false when none waits under that id. */
+  answerApproval(toolCallId: string, approved: boolean): boolean {
+    const settle = this.approvals.get(toolCallId);
+    if (!settle) return false;
+    settle(approved ? "approved" : "denied");
+    return true;
+  }
+
   abort(reason: AbortReason): void {
     if (!this.controller.signal.aborted) this.controller.abort(reason);
   }
@@ -108,6 +157,7 @@ export class Run {
       seq: this.seq,
       text: this.sentText,
       parts: this.builtParts.snapshot(),
+      ...this.parentIds(),
     };
   }
 
@@ -178,7 +228,7 @@ export class Run {
     this.firstTokenAt ??= now;
     this.toolInputLength += event.inputDelta?.length ?? 0;
     this.builtParts.tool(event);
-    const { toolCallId, toolName, state, inputDelta, input, output, errorText } = event;
+    const { toolCallId, toolName, state, inputDelta, input, output, errorText, approval } = event;
     const estimate = this.estimate(now);
     this.events.tool(
       this.withIds({
@@ -193,6 +243,7 @@ export class Run {
         ...(input !== undefined && { input }),
         ...(output !== undefined && { output }),
         ...(errorText !== undefined && { errorText }),
+        ...(approval !== undefined && { approval }),
       }),
     );
   }
@@ -201,6 +252,7 @@ export class Run {
     this.flush();
     if (this.ended) return;
     this.ended = true;
+    this.endedAs = { finishReason: result.finishReason };
     this.events.complete(
       this.withIds({
         seq: ++this.seq,
@@ -218,6 +270,7 @@ export class Run {
     this.flush();
     if (this.ended) return;
     this.ended = true;
+    this.endedAs = { error };
     this.events.error(
       this.withIds({
         seq: ++this.seq,
@@ -239,6 +292,7 @@ export class Run {
         agentId: this.agentId,
         ...input,
         parts: this.parts,
+        ...this.parentIds(),
       },
     });
   }
@@ -305,12 +359,35 @@ export class Run {
    * spread costs a slow transition (about 0.6 µs), which made building a
    * token's event cost more than sending it.
    */
-  private withIds<Fields extends object>(fields: Fields) {
+  private withIds<Fields extends object>(fields: Fields): RunIds & Fields {
+    if (this.parent === undefined)
+      return {
+        conversationId: this.conversationId,
+        messageId: this.messageId,
+        agentId: this.agentId,
+        ...fields,
+      };
     return {
       conversationId: this.conversationId,
       messageId: this.messageId,
       agentId: this.agentId,
+      parentMessageId: this.parent.messageId,
+      parentToolCallId: this.parent.toolCallId,
       ...fields,
     };
   }
+
+  private parentIds(): { parentMessageId?: string; parentToolCallId?: string } {
+    return this.parent
+      ? { parentMessageId: this.parent.messageId, parentToolCallId: this.parent.toolCallId }
+      : {};
+  }
 }
+
+type RunIds = {
+  conversationId: string;
+  messageId: string;
+  agentId: string;
+  parentMessageId?: string;
+  parentToolCallId?: string;
+};

@@ -31,6 +31,10 @@ export function toMessage(row: MessageRow, live?: InProgressRun): Message {
     createdAt: row.createdAt.toISOString(),
     error: row.error ?? null,
     ...(row.role === "assistant" && { parts: partsOfMessage(row, streaming ? live : undefined) }),
+    ...(row.parentMessageId && {
+      parentMessageId: row.parentMessageId,
+      parentToolCallId: row.parentToolCallId ?? undefined,
+    }),
   };
 }
 

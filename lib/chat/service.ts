@@ -247,6 +247,16 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       return { removed };
     },
 
+    async approveToolCall({ userId, ...answer }) {
+      await getOwnedConversation(userId, answer.conversationId);
+      if (!(await directory.approve(answer))) {
+        throw new AppError(
+          "not_found:approval",
+          "This tool call is not waiting for approval: it was answered, it expired or its answer ended.",
+        );
+      }
+    },
+
     async cancel({ userId, conversationId, messageId }) {
       await getOwnedConversation(userId, conversationId);
       return { cancelled: await directory.cancel(conversationId, messageId) };

@@ -1,5 +1,6 @@
 import type { PublicAgent } from "../agents/types";
 import type {
+  ApproveToolCallPayload,
   CancelProcessingResult,
   Conversation,
   ConversationSummary,
@@ -25,6 +26,8 @@ export interface RunDirectory {
   cancel(conversationId: string, messageId?: string): Promise<string[]>;
   /** Takes runs out of the queue before they start, all or none; resolves with the ids taken. */
   withdraw(conversationId: string, messageIds: string[]): Promise<string[]>;
+  /** Answers a tool call waiting for approval; false when no such call waits anywhere. */
+  approve(answer: ApproveToolCallPayload): Promise<boolean>;
 }
 
 export type OpenTarget = { conversationId: string } | { shareId: string };
@@ -64,6 +67,8 @@ export interface ChatService {
     conversationId: string;
     messageId: string;
   }): Promise<RemoveMessageResult>;
+  /** The owner's answer to a tool call waiting for approval, wherever its answer runs. */
+  approveToolCall(input: { userId: string } & ApproveToolCallPayload): Promise<void>;
   /**
    * Checks access, subscribes (via the callback), and returns what a joining
    * client needs; unsubscribes again when access was revoked meanwhile.

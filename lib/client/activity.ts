@@ -84,6 +84,8 @@ export function queuedMessageIds(state: ChatState): Set<string> {
       current = entry.key;
       continue;
     }
+    // An answer another agent asked for belongs to its asker's turn, not to a message.
+    if (entry.parent) continue;
     const owner = entry.replyTo ?? current;
     if (!owner) continue;
     const list = answers.get(owner);

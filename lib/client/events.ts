@@ -5,6 +5,7 @@ import {
   applyStarted,
   applyStatus,
   newRun,
+  parentOf,
   type RunPhase,
 } from "./run";
 import { applyReasoning, applyToolEvent, applyUpdate } from "./sequence";
@@ -55,6 +56,7 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
         id: message.id,
         agentId: message.agentId,
         agentName: nameOf(state, message.agentId),
+        parent: parentOf(message),
       });
       const done: AssistantEntry = {
         ...run,
@@ -78,7 +80,7 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
 
 function updateRun(
   state: ChatState,
-  ref: { messageId: string; agentId: string },
+  ref: { messageId: string; agentId: string; parentMessageId?: string; parentToolCallId?: string },
   phaseIfNew: RunPhase,
   change: (run: AssistantEntry) => AssistantEntry,
 ): ChatState {
@@ -89,6 +91,7 @@ function updateRun(
       agentId: ref.agentId,
       agentName: nameOf(state, ref.agentId),
       phase: phaseIfNew,
+      parent: parentOf(ref),
     });
     return { ...state, entries: [...state.entries, change(run)] };
   }

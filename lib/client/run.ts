@@ -71,7 +71,18 @@ export type AssistantEntry = {
   live: boolean;
   /** Key of the user message this answers, when known. */
   replyTo: string | null;
+  /** For an answer another agent asked for (`ask_agent`): the asking answer and its call; shown inside it. */
+  parent: RunParentRef | null;
 };
+
+export type RunParentRef = { messageId: string; toolCallId: string };
+
+/** The asking answer and call named by an event or a stored message, or null for an answer to a person. */
+export function parentOf(ids: { parentMessageId?: string; parentToolCallId?: string }): RunParentRef | null {
+  return ids.parentMessageId
+    ? { messageId: ids.parentMessageId, toolCallId: ids.parentToolCallId ?? "" }
+    : null;
+}
 
 export const isTerminal = (phase: RunPhase) =>
   phase === "complete" || phase === "cancelled" || phase === "error" || phase === "interrupted";
@@ -82,6 +93,7 @@ export function newRun(init: {
   agentName: string;
   replyTo?: string | null;
   phase?: RunPhase;
+  parent?: RunParentRef | null;
 }): AssistantEntry {
   return {
     kind: "assistant",
@@ -109,6 +121,7 @@ export function newRun(init: {
     finishedAt: null,
     live: false,
     replyTo: init.replyTo ?? null,
+    parent: init.parent ?? null,
   };
 }
 

@@ -1,14 +1,19 @@
 import type { InProgressRun, JoinConversationResult, Message } from "../protocol";
 import { partsOfText } from "../protocol/parts";
 import { keepTimings } from "./parts";
-import { type AssistantEntry, isRetryableCode, isTerminal, newRun, type RunPhase } from "./run";
+import { type AssistantEntry, isRetryableCode, isTerminal, newRun, parentOf, type RunPhase } from "./run";
 import type { ChatEntry, ChatState, UserEntry } from "./types";
 
 const nameOf = (state: ChatState, agentId: string) => state.agentNames[agentId] ?? agentId;
 
 function runFromStored(state: ChatState, message: Message, live: InProgressRun | undefined): AssistantEntry {
   const agentId = message.agentId ?? "";
-  const run = newRun({ id: message.id, agentId, agentName: nameOf(state, agentId) });
+  const run = newRun({
+    id: message.id,
+    agentId,
+    agentName: nameOf(state, agentId),
+    parent: parentOf(message),
+  });
   const phaseByStatus: Record<Message["status"], RunPhase> = {
     queued: "queued",
     streaming: "streaming",

@@ -53,6 +53,9 @@ export const messages = pgTable(
     /** For an agent's answer: the user message it answers. */
     replyToId: text("reply_to_id"),
     agentId: text("agent_id"),
+    /** For an answer another agent asked for (`ask_agent`): the answer that asked, and its call. */
+    parentMessageId: text("parent_message_id"),
+    parentToolCallId: text("parent_tool_call_id"),
     model: text("model"),
     text: text("text").notNull().default(""),
     status: text("status").$type<MessageStatus>().notNull(),

@@ -166,6 +166,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptOutcome> {
         temperature: request.temperature,
         reasoningEffort: request.reasoningEffort,
         toolTimeoutMs: request.toolTimeoutMs,
+        approve: request.approveToolCall,
         activity: watchdog.tools,
         signal: upstream.signal,
         simulatedWordDelayMs: input.simulated ? input.simulatedWordDelayMs : null,
@@ -219,7 +220,8 @@ function deliverTools(events: ToolEvent[], input: AttemptInput): void {
   const { state, request } = input;
   state.firstDeltaAt ??= performance.now();
   for (const event of events) {
-    if (event.state === "input-available") state.toolCalls += 1;
+    // An approved call is told ready twice: asked, then approved; it is one call.
+    if (event.state === "input-available" && event.approval === undefined) state.toolCalls += 1;
     request.onTool?.(event);
   }
 }

@@ -14,6 +14,8 @@ const stdioServerSchema = z.object({
   command: z.string().trim().min(1, "command must not be empty"),
   args: z.array(z.string()).optional(),
   env: stringMap.optional(),
+  /** Every call to one of its tools waits for the owner's approval. */
+  requireApproval: z.boolean().optional(),
 });
 
 /** A server reached over Streamable HTTP (or SSE, with `type: "sse"`). */
@@ -26,6 +28,7 @@ const httpServerSchema = z.object({
       message: "url must start with http:// or https://",
     }),
   headers: stringMap.optional(),
+  requireApproval: z.boolean().optional(),
 });
 
 export type McpStdioServer = z.infer<typeof stdioServerSchema>;

@@ -205,6 +205,7 @@ export class McpManager implements McpToolSource {
       name: tool.name,
       description: tool.description ?? tool.title ?? `${tool.name}, a tool of the MCP server ${state.name}`,
       inputSchema: { jsonSchema: tool.inputSchema },
+      ...(state.config.requireApproval && { requireApproval: true }),
       execute: async (input, { abortSignal }) => {
         const client = state.client;
         if (!client) throw new Error(`The MCP server "${state.name}" is unavailable right now`);

@@ -1,10 +1,10 @@
 import type { LanguageModelUsage, ModelMessage } from "ai";
-import type { MessagePart } from "../protocol";
+import type { MessagePart, ToolApproval } from "../protocol";
 import { assistantWithTools } from "./history";
 import type { ModelCall } from "./model-call";
 import { sleep } from "./retry-policy";
-import { errorText, runTool, type ToolActivity, toToolSet } from "./tools";
-import type { ReasoningEffort, ToolDefinition } from "./types";
+import { errorText, refusalText, runTool, type ToolActivity, toToolSet } from "./tools";
+import type { ApprovalAnswer, ApproveToolCall, ReasoningEffort, ToolDefinition } from "./types";
 
 /** What one answer's steps tell, in order: the parts the attempt turns into deltas and tool events. */
 export type StepPart =
@@ -14,6 +14,7 @@ export type StepPart =
   | { type: "tool-input-start"; id: string; toolName: string }
   | { type: "tool-input-delta"; id: string; delta: string }
   | { type: "tool-call"; toolCallId: string; toolName: string; input: unknown }
+  | { type: "tool-approval"; toolCallId: string; toolName: string; input: unknown; approval: ToolApproval }
   | { type: "tool-result"; toolCallId: string; toolName: string; input: unknown; output: unknown }
   | { type: "tool-error"; toolCallId: string; toolName: string; input: unknown; error: unknown }
   | { type: "error"; error: unknown }
@@ -32,6 +33,8 @@ export type StepsInput = {
   temperature?: number;
   reasoningEffort?: ReasoningEffort;
   toolTimeoutMs?: number;
+  /** Asks for the owner's approval of a call to a tool that needs it; without it such a call is refused. */
+  approve?: ApproveToolCall;
   activity: ToolActivity;
   /** Ends the steps: a read in flight ends at once, tools are aborted, nothing more is told. */
   signal: AbortSignal;
@@ -92,12 +95,45 @@ export async function streamSteps(input: StepsInput, onPart: (part: StepPart) =>
       const base = { type: "tool" as const, ...call };
       const definition = definitions.get(call.toolName);
       if (!definition) return Promise.resolve({ ...base, state: "output-error", errorText: "Unknown tool" });
+      const approved = definition.requireApproval ? approval(call) : Promise.resolve(null);
+      return approved.then(
+        (refusal): Promise<ToolStep> =>
+          refusal === null ? execute(definition, call) : Promise.resolve(refusal),
+      );
+    };
+    /**
+     * Asks the owner before a call that needs approval runs, telling the
+     * question and its answer in order with the rest; resolves with null once
+     * approved, else with the refused call the model is told of.
+     */
+    const approval = async (call: { toolCallId: string; toolName: string; input: unknown }) => {
+      onPart({ type: "tool-approval", ...call, approval: "requested" });
+      // Waiting on a person is not a stalled stream.
+      input.activity.started();
+      let answer: ApprovalAnswer;
+      try {
+        answer = input.approve ? await input.approve(call, signal) : "denied";
+      } finally {
+        input.activity.settled();
+      }
+      if (signal.aborted)
+        return { type: "tool" as const, ...call, state: "output-error" as const, errorText: "" };
+      onPart({ type: "tool-approval", ...call, approval: answer });
+      if (answer === "approved") return null;
+      const errorText = refusalText(answer);
+      return { type: "tool" as const, ...call, state: "output-error" as const, errorText };
+    };
+    const execute = (
+      definition: ToolDefinition,
+      call: { toolCallId: string; toolName: string; input: unknown },
+    ): Promise<ToolStep> => {
+      const base = { type: "tool" as const, ...call };
       return runTool(
         definition,
         call.input,
         { toolCallId: call.toolCallId, abortSignal: signal },
         {
-          timeoutMs: input.toolTimeoutMs,
+          timeoutMs: definition.ownTimeouts ? undefined : input.toolTimeoutMs,
           activity: input.activity,
         },
       ).then(

@@ -1,6 +1,6 @@
 import { type JSONSchema7, jsonSchema, type ToolSet, tool } from "ai";
 import type { StepPart } from "./steps";
-import type { ToolDefinition, ToolEvent } from "./types";
+import type { ApprovalAnswer, ToolDefinition, ToolEvent } from "./types";
 import { formatSeconds } from "./wording";
 
 /** Told when a tool starts and stops running, so the stall watchdog can wait for it. */
@@ -93,6 +93,13 @@ export async function runTool(
   }
 }
 
+/** What the model reads instead of a result when a call was not approved. */
+export function refusalText(answer: Exclude<ApprovalAnswer, "approved">): string {
+  return answer === "expired"
+    ? "Nobody approved this call in time, so it was not run."
+    : "The user denied this call, so it was not run.";
+}
+
 /** What a failed call tells the model and the user: the error's message. */
 export function errorText(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -131,6 +138,16 @@ export function createToolEventMapper() {
             input: part.input,
           },
         ];
+      case "tool-approval": {
+        const call = { toolCallId: part.toolCallId, toolName: part.toolName, input: part.input };
+        if (part.approval === "requested")
+          return [{ ...call, state: "approval-requested", approval: "requested" }];
+        if (part.approval === "approved")
+          return [{ ...call, state: "input-available", approval: "approved" }];
+        return [
+          { ...call, state: "output-error", approval: part.approval, errorText: refusalText(part.approval) },
+        ];
+      }
       case "tool-result":
         return [
           {

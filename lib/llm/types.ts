@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { FinishReason, MessagePart, RunStatus, Usage } from "../protocol";
+import type { FinishReason, MessagePart, RunStatus, ToolApproval, Usage } from "../protocol";
 import type { ToolChange } from "../protocol/parts";
 
 /**
@@ -26,9 +26,22 @@ export type ToolDefinition<Schema extends z.ZodType | JsonSchemaInput = z.ZodTyp
    * JSON Schema is what the model is shown; a JsonSchemaInput is passed on as it is.
    */
   inputSchema: Schema;
+  /** The tool bounds its own time (a nested answer has its own timeouts): TOOL_TIMEOUT_MS does not apply. */
+  ownTimeouts?: boolean;
+  /** Each call waits for the owner's approval before it runs (StreamRequest.approveToolCall). */
+  requireApproval?: boolean;
   /** The result is sent back to the model as it is (strings as text, anything else as JSON). */
   execute(input: unknown, context: { abortSignal: AbortSignal; toolCallId: string }): Promise<unknown>;
 };
+
+/** How the owner answered a call waiting for approval, or that nobody did in time. */
+export type ApprovalAnswer = Exclude<ToolApproval, "requested">;
+
+/** Waits for the owner's answer to one call; the signal ends the wait when the run ends. */
+export type ApproveToolCall = (
+  call: { toolCallId: string; toolName: string; input: unknown },
+  signal: AbortSignal,
+) => Promise<ApprovalAnswer>;
 
 /** A change in one tool call, in order with the text and reasoning deltas. */
 export type ToolEvent = ToolChange;
@@ -70,6 +83,11 @@ export type StreamRequest = {
   maxSteps?: number;
   /** Longest a tool call may run before it fails as timed out (TOOL_TIMEOUT_MS). */
   toolTimeoutMs?: number;
+  /**
+   * Asked before a call to a tool with `requireApproval` runs; without it such
+   * calls are denied. The wait counts against neither the tool's timeout nor the stall watchdog.
+   */
+  approveToolCall?: ApproveToolCall;
   /** Called for every change of a tool call: input streaming, input ready, output or error. */
   onTool?: (event: ToolEvent) => void;
   /** What the run is waiting on: rate limits, retries, simulated streaming. */

@@ -4,10 +4,13 @@ import {
   type conversationSchema,
   finishReasonSchema,
   idSchema,
+  limits,
   messagePartSchema,
   messageSchema,
   messageTextSchema,
+  nestedRunFields,
   runErrorSchema,
+  toolApprovalSchema,
   toolStateSchema,
   turnModeSchema,
   usageSchema,
@@ -43,6 +46,15 @@ export type CancelProcessingPayload = z.infer<typeof cancelProcessingSchema>;
 export const removeMessageSchema = z.object({ conversationId: idSchema, messageId: idSchema });
 export type RemoveMessagePayload = z.infer<typeof removeMessageSchema>;
 
+/** The owner's answer to a tool call waiting for approval. */
+export const approveToolCallSchema = z.object({
+  conversationId: idSchema,
+  messageId: idSchema,
+  toolCallId: z.string().min(1).max(limits.idMax),
+  approved: z.boolean(),
+});
+export type ApproveToolCallPayload = z.infer<typeof approveToolCallSchema>;
+
 /* ---------- acknowledgements ---------- */
 
 export const inProgressRunSchema = z.object({
@@ -52,6 +64,7 @@ export const inProgressRunSchema = z.object({
   text: z.string(),
   /** Everything streamed so far, in order, up to `seq`. */
   parts: z.array(messagePartSchema),
+  ...nestedRunFields,
 });
 export type InProgressRun = z.infer<typeof inProgressRunSchema>;
 
@@ -86,6 +99,7 @@ export const agentProcessingStartedSchema = z.object({
   model: z.string(),
   seq: z.literal(0),
   ts: z.number(),
+  ...nestedRunFields,
 });
 export type AgentProcessingStartedEvent = z.infer<typeof agentProcessingStartedSchema>;
 
@@ -100,6 +114,7 @@ export const agentProcessingUpdateSchema = z.object({
   progress: z.number().min(0).lt(1),
   etaMs: z.number().nonnegative(),
   ts: z.number(),
+  ...nestedRunFields,
 });
 export type AgentProcessingUpdateEvent = z.infer<typeof agentProcessingUpdateSchema>;
 
@@ -114,6 +129,7 @@ export const agentProcessingCompleteSchema = z.object({
   usage: usageSchema,
   timing: z.object({ firstTokenMs: z.number().nullable(), totalMs: z.number() }),
   ts: z.number(),
+  ...nestedRunFields,
 });
 export type AgentProcessingCompleteEvent = z.infer<typeof agentProcessingCompleteSchema>;
 
@@ -126,6 +142,7 @@ export const agentProcessingErrorSchema = z.object({
   partialText: z.string(),
   parts: z.array(messagePartSchema),
   ts: z.number(),
+  ...nestedRunFields,
 });
 export type AgentProcessingErrorEvent = z.infer<typeof agentProcessingErrorSchema>;
 
@@ -140,6 +157,7 @@ export const agentProcessingReasoningSchema = z.object({
   progress: z.number().min(0).lt(1).optional(),
   etaMs: z.number().nonnegative().optional(),
   ts: z.number(),
+  ...nestedRunFields,
 });
 export type AgentProcessingReasoningEvent = z.infer<typeof agentProcessingReasoningSchema>;
 
@@ -156,9 +174,11 @@ export const agentProcessingToolSchema = z.object({
   input: z.unknown().optional(),
   output: z.unknown().optional(),
   errorText: z.string().optional(),
+  approval: toolApprovalSchema.optional(),
   progress: z.number().min(0).lt(1).optional(),
   etaMs: z.number().nonnegative().optional(),
   ts: z.number(),
+  ...nestedRunFields,
 });
 export type AgentProcessingToolEvent = z.infer<typeof agentProcessingToolSchema>;
 
@@ -180,6 +200,7 @@ export const agentProcessingStatusSchema = z.object({
   attempt: z.number().int().positive().optional(),
   retryInMs: z.number().nonnegative().optional(),
   ts: z.number(),
+  ...nestedRunFields,
 });
 export type AgentProcessingStatusEvent = z.infer<typeof agentProcessingStatusSchema>;
 
@@ -193,6 +214,7 @@ export const agentMessageSchema = z.object({
     /** Reasoning, tool calls and text, as `agent_processing_complete` has them. */
     parts: z.array(messagePartSchema),
     createdAt: z.string(),
+    ...nestedRunFields,
   }),
 });
 export type AgentMessageEvent = z.infer<typeof agentMessageSchema>;
@@ -224,6 +246,7 @@ export interface ClientToServerEvents {
   send_message: (payload: SendMessagePayload, ack: AckCallback<SendMessageResult>) => void;
   cancel_processing: (payload: CancelProcessingPayload, ack: AckCallback<CancelProcessingResult>) => void;
   remove_message: (payload: RemoveMessagePayload, ack: AckCallback<RemoveMessageResult>) => void;
+  approve_tool_call: (payload: ApproveToolCallPayload, ack: AckCallback) => void;
 }
 
 export interface ServerToClientEvents {
@@ -247,6 +270,8 @@ export interface InterServerEvents {
   runs_in_progress: (query: RunQuery, ack: (runs: InProgressRun[]) => void) => void;
   runs_cancel: (query: RunQuery, ack: (cancelled: string[]) => void) => void;
   runs_withdraw: (query: RunWithdrawal, ack: (withdrawn: string[]) => void) => void;
+  /** Acked with [true] by the replica whose run was waiting for this answer, [] by the others. */
+  runs_approve: (query: ApproveToolCallPayload, ack: (answered: true[]) => void) => void;
 }
 
 /** Runs to take out of their conversation's queue before they start. */

@@ -1,4 +1,4 @@
-import type { MessagePart, ToolState } from "./schemas";
+import type { MessagePart, ToolApproval, ToolState } from "./schemas";
 
 export type ToolPart = Extract<MessagePart, { type: "tool" }>;
 
@@ -29,6 +29,8 @@ export type ToolChange = {
   output?: unknown;
   /** With `output-error`: what failed, for the model and the user (a bad input, a failure, a timeout). */
   errorText?: string;
+  /** For a call that needs the owner's approval: asked, or how it was answered. */
+  approval?: ToolApproval;
 };
 
 /**
@@ -67,5 +69,7 @@ function mergeToolChange(previous: ToolPart | undefined, change: ToolChange): To
   if (output !== undefined) part.output = output;
   const errorText = change.errorText ?? previous?.errorText;
   if (errorText !== undefined) part.errorText = errorText;
+  const approval = change.approval ?? previous?.approval;
+  if (approval !== undefined) part.approval = approval;
   return part;
 }

@@ -63,6 +63,23 @@ export const toolStateSchema = z.enum([
 ]);
 export type ToolState = z.infer<typeof toolStateSchema>;
 
+/**
+ * Where a call that needs the owner's approval stands: asked, then approved,
+ * denied by the owner, or expired unanswered (TOOL_APPROVAL_TIMEOUT_MS). A
+ * denied or expired call never runs; the model reads why as its result.
+ */
+export const toolApprovalSchema = z.enum(["requested", "approved", "denied", "expired"]);
+export type ToolApproval = z.infer<typeof toolApprovalSchema>;
+
+/**
+ * A run another agent started through `ask_agent`: the answer that asked, and
+ * the call it asked with. Absent on every other run.
+ */
+export const nestedRunFields = {
+  parentMessageId: z.string().optional(),
+  parentToolCallId: z.string().optional(),
+};
+
 /** One piece of an assistant message, in order of appearance. */
 export const messagePartSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("reasoning"), text: z.string() }),
@@ -74,6 +91,7 @@ export const messagePartSchema = z.discriminatedUnion("type", [
     input: z.unknown(),
     output: z.unknown().optional(),
     errorText: z.string().optional(),
+    approval: toolApprovalSchema.optional(),
   }),
   z.object({ type: z.literal("text"), text: z.string() }),
 ]);
@@ -89,6 +107,7 @@ export const messageSchema = z.object({
   error: errorInfoSchema.nullable().optional(),
   /** An assistant message's reasoning, tool calls and text, in order; absent on user messages. */
   parts: z.array(messagePartSchema).optional(),
+  ...nestedRunFields,
 });
 /** A stored message as the browser sees it. */
 export type Message = z.infer<typeof messageSchema>;

@@ -4,6 +4,7 @@ import { toAppError } from "../errors";
 import type { Logger } from "../logger";
 import {
   type Ack,
+  approveToolCallSchema,
   cancelProcessingSchema,
   joinConversationSchema,
   leaveConversationSchema,
@@ -58,6 +59,7 @@ const HANDLED = new Set([
   "send_message",
   "cancel_processing",
   "remove_message",
+  "approve_tool_call",
 ]);
 
 export function registerHandlers(
@@ -133,5 +135,13 @@ export function registerHandlers(
     handle(logger, "remove_message", removeMessageSchema, (payload) =>
       chat.removeMessage({ userId, ...payload }),
     ),
+  );
+
+  socket.on(
+    "approve_tool_call",
+    handle(logger, "approve_tool_call", approveToolCallSchema, async (payload) => {
+      await chat.approveToolCall({ userId, ...payload });
+      return {};
+    }),
   );
 }

@@ -2,13 +2,20 @@ import { z } from "zod";
 import type { RunManager } from "../agents/run-manager";
 import type { RunDirectory } from "../chat/types";
 import type { Logger } from "../logger";
-import { type InProgressRun, inProgressRunSchema, type RunQuery, type RunWithdrawal } from "../protocol";
+import {
+  type ApproveToolCallPayload,
+  approveToolCallSchema,
+  type InProgressRun,
+  inProgressRunSchema,
+  type RunQuery,
+  type RunWithdrawal,
+} from "../protocol";
 import type { RealtimeServer } from "./types";
 
 /** How long a question to the other replicas may take before the answer goes out without them. */
 const REPLICA_TIMEOUT_MS = 2_000;
 
-type LocalRuns = Pick<RunManager, "inProgress" | "cancel" | "withdraw">;
+type LocalRuns = Pick<RunManager, "inProgress" | "cancel" | "withdraw" | "approve">;
 
 const runQuerySchema = z.object({
   conversationId: z.string().min(1),
@@ -16,6 +23,7 @@ const runQuerySchema = z.object({
 });
 const inProgressListSchema = z.array(inProgressRunSchema);
 const cancelledListSchema = z.array(z.string());
+const answeredListSchema = z.array(z.literal(true));
 const withdrawalSchema = z.object({
   conversationId: z.string().min(1),
   messageIds: z.array(z.string().min(1)).min(1).max(64),
@@ -27,6 +35,7 @@ export function localRunDirectory(runs: LocalRuns): RunDirectory {
     inProgress: async (conversationId) => runs.inProgress(conversationId),
     cancel: async (conversationId, messageId) => runs.cancel(conversationId, messageId),
     withdraw: async (conversationId, messageIds) => runs.withdraw(conversationId, messageIds),
+    approve: async (answer) => runs.approve(answer),
   };
 }
 
@@ -64,10 +73,14 @@ export function clusterRunDirectory(
     const parsed = withdrawalSchema.safeParse(query);
     ack(parsed.success ? runs.withdraw(parsed.data.conversationId, parsed.data.messageIds) : []);
   });
+  io.on("runs_approve", (query, ack) => {
+    const parsed = approveToolCallSchema.safeParse(query);
+    ack(parsed.success && runs.approve(parsed.data) ? [true] : []);
+  });
 
   function ask<T>(
-    event: "runs_in_progress" | "runs_cancel" | "runs_withdraw",
-    query: RunQuery | RunWithdrawal,
+    event: "runs_in_progress" | "runs_cancel" | "runs_withdraw" | "runs_approve",
+    query: RunQuery | RunWithdrawal | ApproveToolCallPayload,
     schema: z.ZodType<T[]>,
   ): Promise<T[]> {
     // Without Redis no other replica can hear the question; waiting would only delay the answer.
@@ -79,7 +92,7 @@ export function clusterRunDirectory(
       }, timeoutMs);
       io.serverSideEmit(
         event,
-        query as RunQuery & RunWithdrawal,
+        query as RunQuery & RunWithdrawal & ApproveToolCallPayload,
         (error: Error | null, responses: unknown[]) => {
           clearTimeout(timer);
           if (error) options.logger.warn({ event, err: error.message }, "a replica did not answer");
@@ -116,6 +129,12 @@ export function clusterRunDirectory(
       const local = runs.withdraw(conversationId, messageIds);
       if (local.length > 0 || !(await worthAsking(conversationId))) return local;
       return ask("runs_withdraw", { conversationId, messageIds }, cancelledListSchema);
+    },
+    async approve(answer) {
+      // The call waits on the replica running its answer: here, or on one other.
+      if (runs.approve(answer)) return true;
+      if (!(await worthAsking(answer.conversationId))) return false;
+      return (await ask("runs_approve", answer, answeredListSchema)).length > 0;
     },
   };
 }

@@ -344,7 +344,12 @@ describe("a join racing a revocation", () => {
       store: { ...store, ...overrides },
       roster: new Roster(builtInAgents),
       runs: { enqueue: () => {} },
-      directory: { inProgress: async () => [], cancel: async () => [], withdraw: async () => [] },
+      directory: {
+        inProgress: async () => [],
+        cancel: async () => [],
+        withdraw: async () => [],
+        approve: async () => false,
+      },
       announceMessage: () => {},
       announceRemoved: () => {},
       revokeAccess: (event) => revoked.push(event.conversationId),

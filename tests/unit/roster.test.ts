@@ -69,18 +69,28 @@ describe("loadRoster", () => {
     expect(agent?.maxSteps).toBe(3);
   });
 
+  it("grants ask_agent, and tools that wait for approval", () => {
+    const file = write(
+      "approval-tools.json",
+      JSON.stringify([
+        {
+          id: "helper",
+          name: "H",
+          systemPrompt: "x",
+          tools: ["ask_agent", { name: "calculator", requireApproval: true }],
+        },
+      ]),
+    );
+    expect(loadRoster(file)[0]?.tools).toEqual([
+      { name: "ask_agent", requireApproval: false },
+      { name: "calculator", requireApproval: true },
+    ]);
+  });
+
   it.each([
     [["nope"], /tools\.0: agent "helper" is granted an unknown tool "nope" \(available: calculator/],
-    [
-      ["calculator", "ask_agent"],
-      /tools\.1: agent "helper" is granted the tool "ask_agent", which is not available yet/,
-    ],
     [["mcp:files"], /agent "helper" is granted "mcp:files", but no MCP server "files" is configured/],
     [["mcp:"], /MCP grants read "mcp:<server>" or "mcp:<server>\/<tool>"/],
-    [
-      [{ name: "calculator", requireApproval: true }],
-      /agent "helper": requireApproval on the tool "calculator" is not available yet/,
-    ],
   ])("refuses the grant %j at start-up, naming the agent and the tool", (tools, message) => {
     const file = write(
       "bad-tools.json",

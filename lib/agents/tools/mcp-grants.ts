@@ -1,7 +1,7 @@
 import type { ToolDefinition } from "../../llm/types";
 
 /** A grant of an MCP server's tools: every tool (`mcp:<server>`) or one (`mcp:<server>/<tool>`). */
-export type McpGrant = { server: string; tool: string | null };
+export type McpGrant = { server: string; tool: string | null; requireApproval?: boolean };
 
 /** One tool an MCP server offers, its definition named as the server names it. */
 export type McpTool = { server: string; definition: ToolDefinition };
@@ -25,9 +25,17 @@ export function parseMcpGrant(name: string): McpGrant | null {
   return { server: match[1], tool: match[2] ?? null };
 }
 
+const covers = (grant: McpGrant, server: string, tool: string) =>
+  grant.server === server && (grant.tool === null || grant.tool === tool);
+
 /** Whether a tool an MCP server offers falls under the grants. */
 export function isGranted(grants: readonly McpGrant[], server: string, tool: string): boolean {
-  return grants.some((grant) => grant.server === server && (grant.tool === null || grant.tool === tool));
+  return grants.some((grant) => covers(grant, server, tool));
+}
+
+/** Whether a grant covering this tool asks for the owner's approval of each call. */
+export function grantRequiresApproval(grants: readonly McpGrant[], server: string, tool: string): boolean {
+  return grants.some((grant) => grant.requireApproval === true && covers(grant, server, tool));
 }
 
 const MAX_NAME = 64;

@@ -1,11 +1,19 @@
 import type { ToolDefinition } from "../../llm/types";
+import { type Colleague, type Consult, createAskAgentTool } from "./ask-agent";
 import { calculatorTool } from "./calculator";
 import { createCurrentTimeTool } from "./current-time";
-import { isGranted, type McpGrant, type McpToolSource, mcpToolNames, parseMcpGrant } from "./mcp-grants";
+import {
+  grantRequiresApproval,
+  isGranted,
+  type McpGrant,
+  type McpToolSource,
+  mcpToolNames,
+  parseMcpGrant,
+} from "./mcp-grants";
 import { createSearchConversationsTool, type SearchMessages } from "./search-conversations";
 
 /** The tools built into Switchboard, granted by name in the roster. */
-export const builtInToolNames = ["calculator", "current_time", "search_conversations"] as const;
+export const builtInToolNames = ["calculator", "current_time", "search_conversations", "ask_agent"] as const;
 export type BuiltInToolName = (typeof builtInToolNames)[number];
 
 /** One tool an agent may call, as the roster grants it. */
@@ -15,8 +23,8 @@ export function isBuiltInTool(name: string): name is BuiltInToolName {
   return (builtInToolNames as readonly string[]).includes(name);
 }
 
-/** Names the model never sees on an MCP tool: the built-in tools', present and planned. */
-const reservedToolNames: readonly string[] = [...builtInToolNames, "ask_agent"];
+/** Names the model never sees on an MCP tool: the built-in tools'. */
+const reservedToolNames: readonly string[] = builtInToolNames;
 
 /**
  * Why the roster may not grant this tool, or null when it may. `mcpServers`
@@ -37,14 +45,8 @@ export function grantRefusal(
     const known = mcpServers.length > 0 ? `configured: ${mcpServers.join(", ")}` : "MCP_SERVERS names none";
     return `agent "${agentId}" is granted "${name}", but no MCP server "${mcp.server}" is configured (${known})`;
   }
-  if (name === "ask_agent") {
-    return `agent "${agentId}" is granted the tool "${name}", which is not available yet`;
-  }
   if (!mcp && !isBuiltInTool(name)) {
     return `agent "${agentId}" is granted an unknown tool "${name}" (available: ${builtInToolNames.join(", ")})`;
-  }
-  if (grant.requireApproval) {
-    return `agent "${agentId}": requireApproval on the tool "${name}" is not available yet (remove it to grant the tool without approval)`;
   }
   return null;
 }
@@ -56,31 +58,57 @@ export type ToolServices = {
   ownerOf(conversationId: string): Promise<string | null>;
 };
 
+/** What `ask_agent` needs in one run: who asks, whom it may ask, and how a nested answer runs. */
+export type AskAgentContext = { self: Colleague; roster: readonly Colleague[]; consult: Consult };
+
 /**
  * The tools of one run, bound to its conversation: search_conversations
- * searches only the conversations of that conversation's owner.
+ * searches only the conversations of that conversation's owner; ask_agent is
+ * offered only with `askAgent` (absent once agents have asked as deep as
+ * they may). A grant's `requireApproval` goes with its tool.
  */
 export async function toolsForRun(input: {
   grants: readonly ToolGrant[];
   conversationId: string;
   services: ToolServices;
+  askAgent?: AskAgentContext | null;
 }): Promise<ToolDefinition[]> {
   const tools: ToolDefinition[] = [];
-  for (const { name } of input.grants) {
-    if (name === "calculator") tools.push(calculatorTool);
-    else if (name === "current_time") tools.push(createCurrentTimeTool());
-    else if (name === "search_conversations") {
-      const ownerId = await input.services.ownerOf(input.conversationId);
-      if (ownerId)
-        tools.push(createSearchConversationsTool({ ownerId, search: input.services.searchMessages }));
-    }
+  for (const { name, requireApproval } of input.grants) {
+    const tool = await builtInTool(name, input);
+    if (tool) tools.push(requireApproval ? { ...tool, requireApproval } : tool);
   }
   return tools;
 }
 
+async function builtInTool(
+  name: string,
+  input: { conversationId: string; services: ToolServices; askAgent?: AskAgentContext | null },
+): Promise<ToolDefinition | null> {
+  switch (name) {
+    case "calculator":
+      return calculatorTool;
+    case "current_time":
+      return createCurrentTimeTool();
+    case "search_conversations": {
+      const ownerId = await input.services.ownerOf(input.conversationId);
+      return ownerId
+        ? createSearchConversationsTool({ ownerId, search: input.services.searchMessages })
+        : null;
+    }
+    case "ask_agent":
+      return input.askAgent ? createAskAgentTool(input.askAgent) : null;
+    default:
+      return null;
+  }
+}
+
 /** The MCP grants among an agent's tool grants. */
 export function mcpGrantsOf(grants: readonly ToolGrant[]): McpGrant[] {
-  return grants.flatMap(({ name }) => parseMcpGrant(name) ?? []);
+  return grants.flatMap(({ name, requireApproval }) => {
+    const grant = parseMcpGrant(name);
+    return grant ? [{ ...grant, requireApproval }] : [];
+  });
 }
 
 /**
@@ -102,7 +130,11 @@ export async function mcpToolsForRun(input: {
     reservedToolNames,
   );
   return {
-    tools: granted.map(({ definition }, index) => ({ ...definition, name: names[index] ?? definition.name })),
+    tools: granted.map(({ server, definition }, index) => ({
+      ...definition,
+      name: names[index] ?? definition.name,
+      requireApproval: definition.requireApproval || grantRequiresApproval(grants, server, definition.name),
+    })),
     unavailable: offered.unavailable,
   };
 }

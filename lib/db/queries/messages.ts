@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, lte, notInArray, or, type SQL, sql } fro
 import { partsBeyondText } from "../../protocol/parts";
 import type { ErrorInfo, FinishReason, MessagePart, MessageStatus, Usage } from "../../protocol/schemas";
 import type { Database } from "../client";
-import { type MessageRow, messages } from "../schema";
+import { type MessageRow, messages, type NewMessageRow } from "../schema";
 
 export type RunOutcome = {
   id: string;
@@ -232,6 +232,12 @@ export function messageQueries(db: Database) {
         .where(and(eq(messages.conversationId, conversationId), inArray(messages.id, ids)))
         .returning({ id: messages.id });
       return deleted.map((row) => row.id);
+    },
+
+    /** Stores the row of an answer another agent asked for (`ask_agent`), which starts at once. */
+    async createNestedRun(row: NewMessageRow & { parentMessageId: string }): Promise<MessageRow> {
+      const [stored] = await db.insert(messages).values(row).returning();
+      return stored as MessageRow;
     },
 
     listRepliesByMessageId({ replyToId }: { replyToId: string }): Promise<MessageRow[]> {
