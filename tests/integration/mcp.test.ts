@@ -47,6 +47,12 @@ beforeAll(async () => {
       },
       ghost: { command: "switchboard-no-such-mcp-server" },
       web: { url: web.url, headers: { authorization: `Bearer ${WEB_TOKEN}` } },
+      // The same server again, every call of which waits for the owner's approval.
+      guarded: {
+        url: web.url,
+        headers: { authorization: `Bearer ${WEB_TOKEN}` },
+        requireApproval: true,
+      },
     },
   });
   running = await startServerWithGateway({
@@ -54,6 +60,7 @@ beforeAll(async () => {
       { id: "mirror", name: "Mirror", systemPrompt: "Reverse.", tools: ["mcp:test"], maxSteps: 3 },
       { id: "haunted", name: "Haunted", systemPrompt: "Try.", tools: ["calculator", "mcp:ghost"] },
       { id: "webber", name: "Webber", systemPrompt: "Reverse.", tools: ["mcp:web/reverse_text"] },
+      { id: "guard", name: "Guard", systemPrompt: "Reverse.", tools: ["mcp:guarded/reverse_text"] },
     ],
     env: { MCP_SERVERS: mcpFile, LLM_CHUNK_TIMEOUT_MS: "5000" },
   });
@@ -130,7 +137,7 @@ describe("MCP tools through the real server", () => {
     const response = await fetch(`${server.url}/api/ready`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { mcp: Record<string, string> };
-    expect(body.mcp).toEqual({ test: "ok", ghost: "unavailable", web: "ok" });
+    expect(body.mcp).toEqual({ test: "ok", ghost: "unavailable", web: "ok", guarded: "ok" });
   });
 
   it("lists each agent's tools by their grants on /api/agents", async () => {
@@ -141,6 +148,7 @@ describe("MCP tools through the real server", () => {
       { id: "mirror", tools: ["mcp:test"] },
       { id: "haunted", tools: ["calculator", "mcp:ghost"] },
       { id: "webber", tools: ["mcp:web/reverse_text"] },
+      { id: "guard", tools: ["mcp:guarded/reverse_text"] },
     ]);
   });
 
@@ -157,6 +165,36 @@ describe("MCP tools through the real server", () => {
     expect(web.requests.length).toBeGreaterThan(0);
     expect(web.requests.every((r) => r.headers.authorization === `Bearer ${WEB_TOKEN}`)).toBe(true);
     expect(JSON.stringify(server.logs)).not.toContain(WEB_TOKEN);
+  });
+
+  it("waits for the owner's approval before calling a tool of a server that requires it", async () => {
+    gateway.enqueue(
+      { toolCalls: [{ id: "call_guarded", name: "reverse_text", arguments: '{"text":"guard"}' }] },
+      { tokens: ["draug"] },
+    );
+    const { socket, events, conversationId, messageId } = await send("guard", "Reverse guard");
+    await events.waitFor(() =>
+      toolEvents(events.forMessage(messageId)).some((e) => e.state === "approval-requested"),
+    );
+    expectOk(
+      await request(socket, "approve_tool_call", {
+        conversationId,
+        messageId,
+        toolCallId: "call_guarded",
+        approved: true,
+      }),
+    );
+    const terminal = (await events.terminalOf(messageId)) as AgentProcessingCompleteEvent;
+    expect(terminal.text).toBe("draug");
+    // The call ran only once approved.
+    const changes = toolEvents(events.forMessage(messageId)).filter((e) => e.state !== "input-streaming");
+    expect(changes.map((e) => [e.state, e.approval ?? null])).toEqual([
+      ["input-available", null],
+      ["approval-requested", "requested"],
+      ["input-available", "approved"],
+      ["output-available", null],
+    ]);
+    expect(changes.at(-1)?.output).toBe("draug");
   });
 
   it("Stop during a running MCP tool ends the run within 500 ms, keeps the call, and the server serves the next one", async () => {

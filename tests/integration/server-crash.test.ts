@@ -176,6 +176,22 @@ describe("several replicas on one PostgreSQL and Redis", () => {
         "streaming",
       );
 
+      // A message sent to B meanwhile waits for its turn: A still runs the one before it.
+      gateway.enqueue({ tokens: ["After", " the", " crash."] });
+      const next = expectOk(
+        await request(onB.socket, "send_message", {
+          conversationId: ack.conversationId,
+          text: "And then?",
+          clientMessageId: "nodes-next",
+        }),
+      );
+      const nextId = next.runs[0]?.messageId ?? "";
+      await onB.events.waitFor(() =>
+        onB.events.forMessage(nextId).some((e) => e.name === "agent_processing_status"),
+      );
+      expect(onB.events.forMessage(nextId).map((e) => e.name)).toEqual(["agent_processing_status"]);
+      expect(onB.events.forMessage(nextId)[0]?.payload.status).toBe("queued");
+
       await killHard(nodeA, onA.socket);
       const killedAt = Date.now();
       const told = (await onB.events.terminalOf(messageId, 10_000)) as AgentProcessingErrorEvent;
@@ -189,6 +205,14 @@ describe("several replicas on one PostgreSQL and Redis", () => {
       expect(answer.startsWith(streamedText(onA.events.forMessage(messageId)))).toBe(true);
       const stored = await fetchConversation(nodeB.url, cookie, ack.conversationId);
       expect(stored.messages[1]).toMatchObject({ status: "interrupted", text: told.partialText });
+      // The dead replica's turn is released: the waiting message is answered, after the interruption.
+      const answered = await onB.events.terminalOf(nextId, 10_000);
+      expect(answered).toMatchObject({ text: "After the crash.", finishReason: "stop" });
+      const at = (name: string, id: string) =>
+        onB.events.events.find((e) => e.name === name && e.payload.messageId === id)?.at ?? Number.NaN;
+      expect(at("agent_processing_started", nextId)).toBeGreaterThanOrEqual(
+        at("agent_processing_error", messageId),
+      );
       onB.socket.disconnect();
     } finally {
       for (const server of servers) await server.stop();

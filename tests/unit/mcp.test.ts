@@ -13,13 +13,13 @@ describe("MCP_SERVERS", () => {
       mcpServers: {
         files: { command: "npx", args: ["-y", "server-files"], env: { TOKEN: "t" } },
         web: { url: "https://mcp.example.com/mcp", headers: { authorization: "Bearer x" } },
-        legacy: { type: "sse", url: "http://localhost:8080/sse" },
+        legacy: { type: "sse", url: "http://localhost:8080/sse", requireApproval: true },
       },
     });
     expect(config).toEqual({
       files: { command: "npx", args: ["-y", "server-files"], env: { TOKEN: "t" } },
       web: { url: "https://mcp.example.com/mcp", headers: { authorization: "Bearer x" } },
-      legacy: { type: "sse", url: "http://localhost:8080/sse" },
+      legacy: { type: "sse", url: "http://localhost:8080/sse", requireApproval: true },
     });
     expect(mcpSecretValues(config).sort()).toEqual(["Bearer x", "t"]);
   });
@@ -109,6 +109,30 @@ describe("MCP grants and tool names", () => {
     ).toBe("calculator");
     expect(run.unavailable).toEqual(["c"]);
     expect(await mcpToolsForRun({ grants: [], source })).toEqual({ tools: [], unavailable: [] });
+  });
+
+  it("makes a call wait for approval when its grant or its server asks for it", async () => {
+    const source = {
+      toolsFor: async () => ({
+        tools: [
+          { server: "a", definition: tool("read") },
+          { server: "a", definition: tool("write") },
+          { server: "b", definition: { ...tool("deploy"), requireApproval: true } },
+        ],
+        unavailable: [],
+      }),
+    };
+    const grants = [
+      { name: "mcp:a/read", requireApproval: false },
+      { name: "mcp:a/write", requireApproval: true },
+      { name: "mcp:b", requireApproval: false },
+    ];
+    const run = await mcpToolsForRun({ grants, source });
+    expect(run.tools.map((t) => [t.name, t.requireApproval])).toEqual([
+      ["read", false],
+      ["write", true],
+      ["deploy", true],
+    ]);
   });
 
   it("finds grants of tools a connected server does not offer", () => {
