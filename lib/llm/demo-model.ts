@@ -9,6 +9,7 @@ import type {
 } from "@ai-sdk/provider";
 import { simulateReadableStream } from "ai";
 import {
+  agentAskedIn,
   composeDemoAnswer,
   composeDemoReasoning,
   composeDemoToolIntent,
@@ -71,10 +72,19 @@ type DemoToolCall = { toolCallId: string; toolName: DemoToolName; input: string 
 
 type DemoScript = { reasoning: string; text: string; toolCall?: DemoToolCall };
 
-/** The tool the demo calls when it is offered one it knows: current_time, else calculator. */
+/**
+ * The tool the demo calls when it is offered one it knows: ask_agent when the
+ * message asks another agent by name, else current_time, else calculator.
+ */
 function toolToCall(options: LanguageModelV4CallOptions, question: string): DemoToolCall | undefined {
-  const offered = new Set((options.tools ?? []).map((tool) => tool.name));
+  const tools = options.tools ?? [];
+  const offered = new Set(tools.map((tool) => tool.name));
   const toolCallId = `call_demo_${Math.random().toString(36).slice(2, 10)}`;
+  const askAgent = tools.find((tool) => tool.name === "ask_agent");
+  const asked = askAgent && "description" in askAgent && agentAskedIn(question, askAgent.description ?? "");
+  if (asked) {
+    return { toolCallId, toolName: "ask_agent", input: JSON.stringify({ agentId: asked, question }) };
+  }
   if (offered.has("current_time")) {
     return { toolCallId, toolName: "current_time", input: JSON.stringify({ timeZone: "UTC" }) };
   }

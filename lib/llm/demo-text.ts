@@ -36,7 +36,21 @@ export function composeDemoReasoning(lastUserMessage: string): string {
 }
 
 /** The tools the demo knows how to call, in the order it prefers them. */
-export type DemoToolName = "current_time" | "calculator";
+export type DemoToolName = "ask_agent" | "current_time" | "calculator";
+
+/**
+ * The agent a message asks the demo to consult ("ask Quill…", "ask @quill…"),
+ * among those the ask_agent tool's description lists as `- <id> (<Name>): …`;
+ * its id, or undefined.
+ */
+export function agentAskedIn(message: string, askAgentDescription: string): string | undefined {
+  const named = message.match(/\bask\s+@?([A-Za-z][\w-]*)/i)?.[1]?.toLowerCase();
+  if (!named) return undefined;
+  for (const [, id, name] of askAgentDescription.matchAll(/^- ([\w-]+) \(([^)]*)\):/gm)) {
+    if (id?.toLowerCase() === named || name?.toLowerCase() === named) return id;
+  }
+  return undefined;
+}
 
 /** The first arithmetic in the user's words, e.g. "12 * 7" in "what is 12 * 7?". */
 export function expressionIn(message: string): string | undefined {
@@ -45,15 +59,17 @@ export function expressionIn(message: string): string | undefined {
 
 /** The line of reasoning that announces the tool call. */
 export function composeDemoToolIntent(toolName: DemoToolName): string {
-  return toolName === "current_time"
-    ? " First I will call the current_time tool, so there is something real to show."
-    : " First I will call the calculator tool, so there is something real to show.";
+  if (toolName === "ask_agent")
+    return " First I will ask the other agent with the ask_agent tool, so its answer streams inside mine.";
+  return ` First I will call the ${toolName} tool, so there is something real to show.`;
 }
 
 /** How the demo reports, honestly, what the tool it called gave back. */
 export function composeDemoToolReport(toolName: string, result: string, failed: boolean): string {
   const shown = result.replace(/\s+/g, " ").trim().replace(/`/g, "'");
   if (failed) return `I called the \`${toolName}\` tool, but it failed: ${shown}`;
+  if (toolName === "ask_agent")
+    return "I asked another agent with the `ask_agent` tool. Its answer is in the tool's card above: it came from that agent, not from me.";
   return `I called the \`${toolName}\` tool and it returned \`${shown}\`. That value came from the tool itself, not from me.`;
 }
 

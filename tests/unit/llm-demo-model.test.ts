@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { createAskAgentTool } from "../../lib/agents/tools/ask-agent";
 import { createDemoClient, DEMO_LABEL } from "../../lib/llm/demo-model";
 import {
+  agentAskedIn,
   composeDemoAnswer,
   composeDemoReasoning,
   expressionIn,
@@ -176,6 +178,44 @@ describe("demo client with tools", () => {
     expect(result.text).toContain("offline demo model");
     // the reasoning streams first, then the call, then the answer
     expect(run.order.indexOf("text")).toBe(run.reasoning.length);
+  });
+
+  it("consults the agent a message asks for with ask_agent, before any other tool", async () => {
+    const asked: string[] = [];
+    const askAgent = createAskAgentTool({
+      self: { id: "atlas", name: "Atlas", description: "Lead." },
+      roster: [
+        { id: "atlas", name: "Atlas", description: "Lead." },
+        { id: "quill", name: "Quill", description: "Reviewer." },
+      ],
+      consult: async ({ agentId }) => {
+        asked.push(agentId);
+        return { status: "complete", text: "Looks right to me." };
+      },
+    });
+    const run = withTools("Please ask Quill whether 2 + 2 is 4.", [askAgent, clock, calculator]);
+    const result = await createDemoClient({ pace: fast }).stream(run.req);
+    expect(asked).toEqual(["quill"]);
+    expect(run.events.find((event) => event.state === "input-available")?.input).toEqual({
+      agentId: "quill",
+      question: "Please ask Quill whether 2 + 2 is 4.",
+    });
+    expect(run.events.at(-1)).toMatchObject({ state: "output-available", output: "Looks right to me." });
+    expect(result.text).toMatch(/^I asked another agent with the `ask_agent` tool/);
+
+    // Without a name it knows, the demo uses its other tools as before.
+    const plain = withTools("What time is it? Ask nobody.", [askAgent, clock]);
+    await createDemoClient({ pace: fast }).stream(plain.req);
+    expect(plain.events.at(-1)).toMatchObject({ toolName: "current_time" });
+  });
+
+  it("finds whom a message asks among the agents ask_agent lists, by id or name", () => {
+    const listed = "Ask another agent.\n- quill (Quill): Reviewer.\n- deep-thought (Deep Thought): Slow.";
+    expect(agentAskedIn("ask quill about it", listed)).toBe("quill");
+    expect(agentAskedIn("Could you ASK @Quill?", listed)).toBe("quill");
+    expect(agentAskedIn("ask deep-thought", listed)).toBe("deep-thought");
+    expect(agentAskedIn("ask atlas", listed)).toBeUndefined();
+    expect(agentAskedIn("quill, ask me", listed)).toBeUndefined();
   });
 
   it("calls the calculator with the user's arithmetic when current_time is not offered", async () => {

@@ -147,6 +147,6 @@ describe("Roster", () => {
     expect(roster.unknown(["atlas", "ghost"])).toEqual(["ghost"]);
     expect(roster.defaultAgentIds).toEqual(["atlas"]);
     expect(roster.listPublic()[0]).not.toHaveProperty("systemPrompt");
-    expect(roster.listPublic()[0]?.tools).toEqual(["calculator", "current_time"]);
+    expect(roster.listPublic()[0]?.tools).toEqual(["calculator", "current_time", "ask_agent"]);
   });
 });
