@@ -6,7 +6,7 @@ import type { PublicAgent } from "@/lib/agents/types";
 import type { TurnMode } from "@/lib/protocol";
 import { limits } from "@/lib/protocol/schemas";
 import { SmallAvatar } from "./agent-activity";
-import { AgentPicker, ALL_AGENTS, agentIdsFor, TurnModeToggle } from "./agent-picker";
+import { AgentPicker, agentIdsFor, TurnModeToggle } from "./agent-picker";
 import { Icon } from "./icon";
 
 export type ComposerHandle = {
@@ -19,10 +19,10 @@ type Props = {
   agents: PublicAgent[];
   /** A run of this conversation is going: offer Stop (typing and sending stay possible). */
   busy: boolean;
-  /** The agent picker's value: an agent id or ALL_AGENTS. */
+  /** The agent picker's value: an agent id, several joined by commas, or ALL_AGENTS. */
   agent: string;
   onAgentChange: (value: string) => void;
-  /** How the agents answer when all are asked. */
+  /** How the agents answer when several are asked. */
   mode: TurnMode;
   onModeChange: (mode: TurnMode) => void;
   onSend: (text: string, agentIds: string[] | null, mode: TurnMode) => void;
@@ -58,7 +58,8 @@ export function Composer({
     : [];
   const listOpen = matches.length > 0;
   const mentioned = mentionedAgentIds(text, agents);
-  const several = agent === ALL_AGENTS || mentioned.length > 1;
+  const picked = agentIdsFor(agent, agents);
+  const several = (picked?.length ?? 0) > 1 || mentioned.length > 1;
 
   const follow = (element: HTMLTextAreaElement) => {
     const found = mentionAt(element.value, element.selectionStart ?? element.value.length);
@@ -104,7 +105,7 @@ export function Composer({
   const submit = () => {
     if (!canSend) return;
     // Agents named with @ answer; without a mention, the picker's choice does.
-    const agentIds = mentioned.length > 0 ? mentioned : agentIdsFor(agent, agents);
+    const agentIds = mentioned.length > 0 ? mentioned : picked;
     onSend(text, agentIds, several ? mode : "sequential");
     setText("");
     setMention(null);

@@ -1,5 +1,5 @@
 import type { PublicAgent } from "@/lib/agents/types";
-import { ALL_AGENTS } from "./agent-picker";
+import { agentIdsFor } from "./agent-picker";
 import { avatarColor } from "./format";
 
 type Props = {
@@ -10,6 +10,7 @@ type Props = {
 };
 
 export function EmptyState({ agents, readOnly, selected, onSelect }: Props) {
+  const chosen = agentIdsFor(selected, agents) ?? [];
   return (
     <div className="flex min-h-0 flex-1 flex-col items-center justify-center overflow-y-auto px-4 py-8">
       <div className="w-full max-w-xl text-center">
@@ -24,7 +25,7 @@ export function EmptyState({ agents, readOnly, selected, onSelect }: Props) {
         {!readOnly && agents.length > 0 ? (
           <div className="mt-8 grid gap-3 text-left sm:grid-cols-2">
             {agents.map((agent) => {
-              const active = agent.id === selected || selected === ALL_AGENTS;
+              const active = chosen.includes(agent.id);
               return (
                 <button
                   key={agent.id}
