@@ -3,20 +3,23 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
 import { agentActivity, queuedMessageIds } from "@/lib/client/activity";
+import { splitNested } from "@/lib/client/nested";
 import { activeRuns } from "@/lib/client/state";
 import type { JoinConversationResult, TurnMode } from "@/lib/protocol";
 import { AgentActivity } from "./agent-activity";
 import { AppHeader } from "./app-header";
+import { NestedRunsContext, type OwnerActions, OwnerActionsContext } from "./chat-context";
 import { Composer, type ComposerHandle } from "./composer";
 import { ConversationUnavailable } from "./conversation-unavailable";
 import { useConversations } from "./conversations";
 import { EmptyState } from "./empty-state";
 import { ErrorBanner } from "./error-banner";
-import { AssistantMessage, UserMessage } from "./message-card";
+import { AssistantMessage } from "./message-card";
 import { MessageList, type MessageListHandle } from "./message-list";
 import { RateLimitNotice } from "./rate-limit-notice";
 import { ShareButton } from "./share-button";
 import { useChat } from "./use-chat";
+import { UserMessage } from "./user-message";
 
 export type ChatViewProps = {
   agents: PublicAgent[];
@@ -76,6 +79,13 @@ export function ChatView(props: ChatViewProps) {
   const busy = activeRuns(state).length > 0;
   const activity = useMemo(() => agentActivity(state), [state]);
   const queued = useMemo(() => queuedMessageIds(state), [state]);
+  // Answers another agent asked for show inside the asking answer's card, not in the list.
+  const { top, nested } = useMemo(() => splitNested(state.entries), [state.entries]);
+  const { stopRun, answerApproval } = chat;
+  const ownerActions = useMemo<OwnerActions>(
+    () => (owner ? { stopRun, answerApproval } : {}),
+    [owner, stopRun, answerApproval],
+  );
   const { unavailable } = state;
 
   // A conversation deleted in another tab leaves the sidebar too.
@@ -134,21 +144,25 @@ export function ChatView(props: ChatViewProps) {
           }}
         />
       ) : (
-        <MessageList ref={list} streaming={busy}>
-          {state.entries.map((entry) =>
-            entry.kind === "user" ? (
-              <UserMessage
-                key={entry.key}
-                entry={entry}
-                onResend={owner ? chat.resend : undefined}
-                queued={entry.id !== null && queued.has(entry.id)}
-                onRemove={owner ? chat.remove : undefined}
-              />
-            ) : (
-              <AssistantMessage key={entry.key} entry={entry} onRetry={owner ? retryRun : undefined} />
-            ),
-          )}
-        </MessageList>
+        <OwnerActionsContext value={ownerActions}>
+          <NestedRunsContext value={nested}>
+            <MessageList ref={list} streaming={busy}>
+              {top.map((entry) =>
+                entry.kind === "user" ? (
+                  <UserMessage
+                    key={entry.key}
+                    entry={entry}
+                    onResend={owner ? chat.resend : undefined}
+                    queued={entry.id !== null && queued.has(entry.id)}
+                    onRemove={owner ? chat.remove : undefined}
+                  />
+                ) : (
+                  <AssistantMessage key={entry.key} entry={entry} onRetry={owner ? retryRun : undefined} />
+                ),
+              )}
+            </MessageList>
+          </NestedRunsContext>
+        </OwnerActionsContext>
       )}
 
       <footer className="shrink-0 px-3 pb-3 sm:px-4 sm:pb-4">

@@ -1,8 +1,10 @@
 "use client";
 
-import { memo, useEffect, useState } from "react";
-import { tokenRate } from "@/lib/client/run";
-import { type AssistantEntry, displayStatus, type UserEntry } from "@/lib/client/state";
+import { memo, useContext, useEffect, useState } from "react";
+import { callKey } from "@/lib/client/nested";
+import { isTerminal, tokenRate } from "@/lib/client/run";
+import { type AssistantEntry, displayStatus } from "@/lib/client/state";
+import { NestedRunsContext, OwnerActionsContext } from "./chat-context";
 import { ErrorBanner } from "./error-banner";
 import { avatarColor, formatDuration, formatRate } from "./format";
 import { MessageParts, segmentsOf } from "./message-parts";
@@ -11,66 +13,14 @@ import { ThinkingIndicator } from "./thinking-indicator";
 import { useSettings } from "./use-settings";
 import { useTypewriter } from "./use-typewriter";
 
-type UserProps = {
-  entry: UserEntry;
-  onResend?: (entry: UserEntry) => void;
-  /** Its answers all wait for the agents at work. */
-  queued?: boolean;
-  /** Takes it back while it is queued (the owner only). */
-  onRemove?: (messageId: string) => void;
-};
-
-export const UserMessage = memo(function UserMessage({ entry, onResend, queued, onRemove }: UserProps) {
-  return (
-    <div
-      data-testid="message"
-      data-role="user"
-      data-message-id={entry.id ?? undefined}
-      data-client-message-id={entry.clientMessageId ?? undefined}
-      data-send-state={entry.sendState}
-      className="flex flex-col items-end"
-    >
-      <div
-        className={`max-w-[85%] whitespace-pre-wrap break-words rounded-2xl rounded-br-md bg-indigo-600 px-4 py-2.5 text-[15px] leading-relaxed text-white shadow-sm dark:bg-indigo-500 ${
-          entry.sendState === "pending" ? "opacity-80" : ""
-        }`}
-      >
-        {entry.text}
-      </div>
-      {queued && entry.id ? (
-        <p
-          data-testid="queued-message"
-          className="mt-1 flex items-center gap-2 text-xs text-zinc-500 dark:text-zinc-400"
-        >
-          <span>Queued: starts when the agents at work are done</span>
-          {onRemove ? (
-            <button
-              type="button"
-              data-testid="remove-message"
-              onClick={() => entry.id && onRemove(entry.id)}
-              className="rounded-md px-1.5 py-0.5 font-medium text-zinc-600 underline-offset-2 hover:bg-zinc-100 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-zinc-300 dark:hover:bg-zinc-800"
-            >
-              Remove
-            </button>
-          ) : null}
-        </p>
-      ) : null}
-      {entry.sendState === "failed" ? (
-        <div className="w-full max-w-[85%]">
-          <ErrorBanner
-            title="Not sent"
-            message={entry.sendError?.message ?? "The message could not be sent."}
-            onRetry={onResend ? () => onResend(entry) : undefined}
-          />
-        </div>
-      ) : null}
-    </div>
-  );
-});
-
 const BAR_LINGER_MS = 2_000;
 
-type AssistantProps = { entry: AssistantEntry; onRetry?: (entry: AssistantEntry) => void };
+type AssistantProps = {
+  entry: AssistantEntry;
+  onRetry?: (entry: AssistantEntry) => void;
+  /** Stops this answer alone: offered on an answer another agent asked for, to the owner. */
+  onStop?: (messageId: string) => void;
+};
 
 function footerText(entry: AssistantEntry): string | null {
   const parts: string[] = [];
@@ -84,7 +34,12 @@ function footerText(entry: AssistantEntry): string | null {
   return parts.length > 0 ? parts.join(" · ") : null;
 }
 
-export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry }: AssistantProps) {
+/**
+ * One agent's answer. An answer another agent asked for (`entry.parent`)
+ * renders compact, inside the card of the call that asked, and carries
+ * `data-parent-message-id`.
+ */
+export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry, onStop }: AssistantProps) {
   const [settings] = useSettings();
   const typewriter = settings.streaming === "typewriter" && entry.live && entry.phase !== "cancelled";
   const shownLength = useTypewriter(entry.text, {
@@ -107,10 +62,10 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
     return () => clearTimeout(timer);
   }, [finished]);
   const showProgress = entry.live && (status === "streaming" || (finished && !barDone));
-  const retry = onRetry ? () => onRetry(entry) : undefined;
   const footer = finished && barDone ? footerText(entry) : null;
   const progress =
     revealing && entry.text.length > 0 ? entry.progress * (shownLength / entry.text.length) : entry.progress;
+  const nested = entry.parent !== null;
 
   return (
     <article
@@ -118,29 +73,34 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
       data-role="assistant"
       data-message-id={entry.id}
       data-agent-id={entry.agentId}
+      data-parent-message-id={entry.parent?.messageId}
       data-status={status}
       aria-busy={status === "thinking" || status === "streaming"}
       aria-label={`${entry.agentName}'s answer`}
-      className="flex gap-3"
+      className={
+        nested
+          ? "flex gap-2.5 rounded-lg border border-zinc-200 bg-white px-3 py-2.5 shadow-xs dark:border-zinc-800 dark:bg-zinc-950/70"
+          : "flex gap-3"
+      }
     >
       <div
         aria-hidden
-        className={`mt-0.5 flex size-8 shrink-0 items-center justify-center rounded-full text-sm font-semibold text-white ${avatarColor(entry.agentId)}`}
+        className={`flex shrink-0 items-center justify-center rounded-full font-semibold text-white ${avatarColor(entry.agentId)} ${
+          nested ? "size-6 text-xs" : "mt-0.5 size-8 text-sm"
+        }`}
       >
         {entry.agentName.slice(0, 1).toUpperCase()}
       </div>
       <div className="min-w-0 flex-1">
-        <header className="flex flex-wrap items-baseline gap-x-2 text-sm">
-          <span className="font-semibold text-zinc-900 dark:text-zinc-100">{entry.agentName}</span>
-          {entry.model ? (
-            <span className="truncate text-xs text-zinc-500 dark:text-zinc-400">{entry.model}</span>
-          ) : null}
-        </header>
+        <AnswerHeader entry={entry} onStop={onStop} />
 
         {waitingForText ? <ThinkingIndicator agentName={entry.agentName} waiting={entry.waiting} /> : null}
 
         <MessageParts
           segments={segments}
+          messageId={entry.id}
+          agentName={entry.agentName}
+          Nested={NestedAnswers}
           streaming={status === "streaming"}
           live={entry.live}
           keepReasoningOpen={settings.reasoning === "open"}
@@ -155,23 +115,7 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
           />
         ) : null}
 
-        {entry.phase === "cancelled" ? (
-          <p className="mt-2 text-xs font-medium text-zinc-500 dark:text-zinc-400">Stopped</p>
-        ) : null}
-        {entry.phase === "error" ? (
-          <ErrorBanner
-            title={`${entry.agentName} could not finish`}
-            message={entry.error?.message ?? "Something went wrong."}
-            onRetry={entry.retryable ? retry : undefined}
-          />
-        ) : null}
-        {entry.phase === "interrupted" ? (
-          <ErrorBanner
-            title="Interrupted — the server restarted"
-            message="This answer stopped when the server restarted."
-            onRetry={retry}
-          />
-        ) : null}
+        <AnswerEnding entry={entry} onRetry={onRetry} />
         {footer ? (
           <p className="mt-3 h-4 text-xs leading-4 text-zinc-400 motion-safe:animate-[fade-in_300ms_ease-out] dark:text-zinc-500">
             {footer}
@@ -181,3 +125,67 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry 
     </article>
   );
 });
+
+function AnswerHeader({ entry, onStop }: Pick<AssistantProps, "entry" | "onStop">) {
+  const stoppable = onStop && !isTerminal(entry.phase);
+  return (
+    <header className="flex flex-wrap items-baseline gap-x-2 text-sm">
+      <span className="font-semibold text-zinc-900 dark:text-zinc-100">{entry.agentName}</span>
+      {entry.model ? (
+        <span className="truncate text-xs text-zinc-500 dark:text-zinc-400">{entry.model}</span>
+      ) : null}
+      {stoppable ? (
+        <button
+          type="button"
+          data-testid="stop-run"
+          aria-label={`Stop ${entry.agentName}'s answer`}
+          onClick={() => onStop(entry.id)}
+          className="ml-auto inline-flex items-center gap-1 rounded-md px-1.5 py-0.5 text-xs font-medium text-zinc-500 hover:bg-zinc-100 hover:text-zinc-800 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+        >
+          <span aria-hidden className="size-2 rounded-[2px] bg-current" />
+          Stop
+        </button>
+      ) : null}
+    </header>
+  );
+}
+
+/** How an answer that did not complete ended: stopped, failed, or cut off by a restart. */
+function AnswerEnding({ entry, onRetry }: Pick<AssistantProps, "entry" | "onRetry">) {
+  const retry = onRetry ? () => onRetry(entry) : undefined;
+  if (entry.phase === "cancelled")
+    return <p className="mt-2 text-xs font-medium text-zinc-500 dark:text-zinc-400">Stopped</p>;
+  if (entry.phase === "error") {
+    return (
+      <ErrorBanner
+        title={`${entry.agentName} could not finish`}
+        message={entry.error?.message ?? "Something went wrong."}
+        onRetry={entry.retryable ? retry : undefined}
+      />
+    );
+  }
+  if (entry.phase === "interrupted") {
+    return (
+      <ErrorBanner
+        title="Interrupted — the server restarted"
+        message="This answer stopped when the server restarted."
+        onRetry={retry}
+      />
+    );
+  }
+  return null;
+}
+
+/** The answers one `ask_agent` call asked for, live: they render again as they stream, the asking card does not. */
+function NestedAnswers({ messageId, toolCallId }: { messageId: string; toolCallId: string }) {
+  const runs = useContext(NestedRunsContext).get(callKey(messageId, toolCallId));
+  const { stopRun } = useContext(OwnerActionsContext);
+  if (!runs) return null;
+  return (
+    <div className="space-y-2">
+      {runs.map((run) => (
+        <AssistantMessage key={run.key} entry={run} onStop={stopRun} />
+      ))}
+    </div>
+  );
+}

@@ -1,5 +1,6 @@
 "use client";
 
+import type { ComponentType } from "react";
 import { type AssistantEntry, isTerminal } from "@/lib/client/run";
 import type { ToolPart } from "@/lib/protocol/parts";
 import { Markdown } from "./markdown";
@@ -58,6 +59,11 @@ export function segmentsOf(entry: AssistantEntry, shownLength: number, showReaso
 
 type Props = {
   segments: Segment[];
+  /** The answer these parts belong to, and its agent. */
+  messageId: string;
+  agentName: string;
+  /** Shows the answers an `ask_agent` call asked for, inside its card. */
+  Nested?: ComponentType<{ messageId: string; toolCallId: string }>;
   /** The message is still streaming to the reader (its text may still be being typed out). */
   streaming: boolean;
   live: boolean;
@@ -68,7 +74,15 @@ type Props = {
  * An answer's parts in order. Exactly one `streaming-text` element, on the
  * answer's last text: empty until that text begins.
  */
-export function MessageParts({ segments, streaming, live, keepReasoningOpen }: Props) {
+export function MessageParts({
+  segments,
+  messageId,
+  agentName,
+  Nested,
+  streaming,
+  live,
+  keepReasoningOpen,
+}: Props) {
   const fadeIn = live ? "motion-safe:animate-[fade-in_240ms_ease-out]" : "";
   const hasAnswer = segments.some((segment) => segment.kind === "text" && segment.answer);
   return (
@@ -86,7 +100,20 @@ export function MessageParts({ segments, streaming, live, keepReasoningOpen }: P
           );
         }
         if (segment.kind === "tool") {
-          return <ToolCallCard key={segment.index} part={segment.part} running={segment.running} />;
+          const { part } = segment;
+          return (
+            <ToolCallCard
+              key={segment.index}
+              part={part}
+              running={segment.running}
+              messageId={messageId}
+              agentName={agentName}
+            >
+              {Nested && part.toolName === "ask_agent" ? (
+                <Nested messageId={messageId} toolCallId={part.toolCallId} />
+              ) : undefined}
+            </ToolCallCard>
+          );
         }
         return (
           <div

@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ChatLink, type OutgoingMessage } from "@/lib/client/chat-link";
+import { type ApprovalAnswer, ChatLink, type OutgoingMessage } from "@/lib/client/chat-link";
 import { getSocket } from "@/lib/client/socket";
 import {
   type AssistantEntry,
@@ -12,11 +12,19 @@ import {
   promptFor,
   type UserEntry,
 } from "@/lib/client/state";
-import type { ErrorInfo, JoinConversationPayload, JoinConversationResult, TurnMode } from "@/lib/protocol";
+import type {
+  Ack,
+  ErrorInfo,
+  JoinConversationPayload,
+  JoinConversationResult,
+  TurnMode,
+} from "@/lib/protocol";
 import { newClientId } from "./client-id";
 import { useFrameReducer } from "./use-frame-reducer";
 
 const CANCEL_TIMEOUT_MS = 20_000;
+
+const notConnected: ErrorInfo = { code: "unavailable:socket", message: "Not connected to the server." };
 
 export type UseChatOptions = {
   agentNames: Record<string, string>;
@@ -139,7 +147,26 @@ export function useChat({
     [latest],
   );
 
-  return { state, joinError, refusal, send, resend, retryRun, stop, remove };
+  /** Stops one answer, e.g. one another agent asked for, leaving the others running. */
+  const stopRun = useCallback(
+    (messageId: string) => {
+      const conversationId = latest.current.conversationId;
+      if (!conversationId) return;
+      getSocket()
+        .timeout(CANCEL_TIMEOUT_MS)
+        .emit("cancel_processing", { conversationId, messageId }, () => {});
+    },
+    [latest],
+  );
+
+  /** The owner's answer to a tool call waiting for approval; resolves with the server's acknowledgement. */
+  const answerApproval = useCallback(
+    (answer: ApprovalAnswer): Promise<Ack> =>
+      link.current?.answerApproval(answer) ?? Promise.resolve({ ok: false, error: notConnected }),
+    [],
+  );
+
+  return { state, joinError, refusal, send, resend, retryRun, stop, stopRun, remove, answerApproval };
 }
 
 export type ChatController = ReturnType<typeof useChat>;

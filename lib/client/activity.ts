@@ -35,9 +35,17 @@ export function agentActivity(state: ChatState): ActivityItem[] {
       agentName: run.agentName,
       messageId: run.id,
       activity,
-      words: wordsFor(run.agentName, activity, tool),
+      words: wordsFor(run.agentName, activity, tool, askedBy(run, state)),
     };
   });
+}
+
+/** The name of the agent a run is asking, while its latest part is an `ask_agent` call that names one. */
+function askedBy(run: AssistantEntry, state: ChatState): string | null {
+  const last = run.parts.at(-1);
+  if (last?.type !== "tool" || last.toolName !== "ask_agent") return null;
+  const agentId = (last.input as { agentId?: unknown } | null | undefined)?.agentId;
+  return typeof agentId === "string" ? (state.agentNames[agentId] ?? agentId) : null;
 }
 
 function activityOf(run: AssistantEntry): { activity: Activity; tool?: string } {
@@ -54,7 +62,7 @@ function activityOf(run: AssistantEntry): { activity: Activity; tool?: string } 
   return { activity: "thinking" };
 }
 
-function wordsFor(name: string, activity: Activity, tool = "a tool"): string {
+function wordsFor(name: string, activity: Activity, tool = "a tool", asked: string | null = null): string {
   switch (activity) {
     case "queued":
       return `${name} is waiting for its turn`;
@@ -63,7 +71,7 @@ function wordsFor(name: string, activity: Activity, tool = "a tool"): string {
     case "reasoning":
       return `${name} is reasoning…`;
     case "tool":
-      return `${name} is calling ${tool}…`;
+      return asked ? `${name} is asking ${asked}…` : `${name} is calling ${tool}…`;
     case "writing":
       return `${name} is writing…`;
     case "waiting-approval":

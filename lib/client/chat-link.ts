@@ -1,6 +1,7 @@
 import type {
   Ack,
   AckError,
+  ApproveToolCallPayload,
   ErrorInfo,
   JoinConversationPayload,
   SendMessagePayload,
@@ -54,6 +55,9 @@ export type OutgoingMessage = {
   /** Absent: sequential. */
   mode?: TurnMode;
 };
+
+/** Which call the owner answers, and how. */
+export type ApprovalAnswer = Omit<ApproveToolCallPayload, "conversationId">;
 
 const timeoutError: ErrorInfo = {
   code: "timeout",
@@ -184,6 +188,20 @@ export class ChatLink {
     this.options.onSent?.(ack.conversationId);
     // While the acknowledgement was lost, so may have been the run's first events.
     if (attempts > 1) this.join();
+  }
+
+  /** The owner's answer to a tool call waiting for approval; a lost acknowledgement reads as a timeout. */
+  async answerApproval(answer: ApprovalAnswer): Promise<Ack> {
+    const conversationId = this.conversationId() ?? this.joinedId;
+    if (!conversationId)
+      return { ok: false, error: { code: "not_found:conversation", message: "No conversation." } };
+    try {
+      return await this.options.socket
+        .timeout(this.timing.ackTimeoutMs)
+        .emitWithAck("approve_tool_call", { conversationId, ...answer });
+    } catch {
+      return { ok: false, error: timeoutError };
+    }
   }
 
   private conversationId(): string | null {

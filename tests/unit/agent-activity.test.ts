@@ -107,6 +107,38 @@ describe("the agents' activity", () => {
     ]);
   });
 
+  it("names the agent an ask_agent call asks, and that agent at work beside the asker", () => {
+    const asking: ServerEvent = {
+      name: "agent_processing_tool",
+      payload: {
+        ...ids("m1", "atlas"),
+        seq: 1,
+        toolCallId: "call-1",
+        toolName: "ask_agent",
+        state: "input-available",
+        input: { agentId: "quill", question: "A haiku?" },
+        ...live,
+      },
+    };
+    const asked: ServerEvent = {
+      name: "agent_processing_started",
+      payload: {
+        ...ids("q1", "quill"),
+        agentName: "Quill",
+        model: "m",
+        seq: 0,
+        ts: 1,
+        parentMessageId: "m1",
+        parentToolCallId: "call-1",
+      },
+    };
+    const state = apply(empty(), ev.started("m1", "atlas"), asking, asked, ev.update("q1", "quill", 1));
+    expect(seen(state)).toEqual([
+      { agentId: "atlas", activity: "tool", words: "Atlas is asking Quill…" },
+      { agentId: "quill", activity: "writing", words: "Quill is writing…" },
+    ]);
+  });
+
   it("is rebuilt from a join snapshot: an answer under way and one still queued", () => {
     const state = initialChatState({
       agentNames: names,

@@ -17,7 +17,7 @@ const call = (fields: Partial<ToolPart> = {}): ToolPart => ({
   ...fields,
 });
 const render = (part: ToolPart, running = false) =>
-  renderToStaticMarkup(<ToolCallCard part={part} running={running} />);
+  renderToStaticMarkup(<ToolCallCard part={part} running={running} messageId="m-1" agentName="Atlas" />);
 
 describe("a tool call's card", () => {
   it("names the tool, shows its arguments as JSON and its result", () => {

@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page, type TestInfo } from "@playwright/test";
 import type { Conversation } from "@/lib/protocol";
-import { sampleToolSteps, ToolCard, type ToolSample } from "./tool-card";
+import { own, sampleToolSteps, ToolCard, type ToolSample } from "./tool-card";
 
 export type { ToolCard, ToolSample } from "./tool-card";
 
@@ -99,6 +99,26 @@ export class ChatPage {
     });
   }
 
+  /**
+   * From the first approve_tool_call this page sends on, delivers everything
+   * the server sends `ms` late, in order, so the card can be seen waiting for
+   * its acknowledgement. Call before the page connects.
+   */
+  async delayAfterApproval(ms: number): Promise<void> {
+    await this.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      let armed = false;
+      ws.onMessage((message) => {
+        armed ||= /^42\d*\["approve_tool_call"/.test(String(message));
+        server.send(message);
+      });
+      server.onMessage((message) => {
+        if (armed) setTimeout(() => ws.send(message), ms);
+        else ws.send(message);
+      });
+    });
+  }
+
   /** Presses Stop; returns when the page received the click (the browser's clock is the machine's). */
   async stop(): Promise<number> {
     // Kept on the document: the button goes away once the answer is stopped.
@@ -119,8 +139,13 @@ export class ChatPage {
     return this.page.locator('[data-testid="message"][data-role="user"]');
   }
 
+  /** Answers in the list; those another agent asked for show inside their asker's card and are not counted. */
+  answers(): Locator {
+    return this.page.locator(TOP_LEVEL_ANSWER);
+  }
+
   lastAnswer(): AnswerCard {
-    return new AnswerCard(this.page.locator('[data-testid="message"][data-role="assistant"]').last());
+    return new AnswerCard(this.answers().last());
   }
 
   async screenshot(testInfo: TestInfo, name: string): Promise<void> {
@@ -129,6 +154,8 @@ export class ChatPage {
     await testInfo.attach(name, { path, contentType: "image/png" });
   }
 }
+
+const TOP_LEVEL_ANSWER = '[data-testid="message"][data-role="assistant"]:not([data-parent-message-id])';
 
 export type ReasoningSample = { text: string; header: string; status: string; spinner: boolean };
 
@@ -146,24 +173,35 @@ export class AnswerCard {
   /** Every tool call's card, in order. */
   readonly toolCalls: Locator;
 
+  /** Answers another agent asked for, shown inside this one's `ask_agent` cards. */
+  readonly nestedAnswers: Locator;
+  /** Stops this answer alone (on an answer another agent asked for). */
+  readonly stopButton: Locator;
+
+  // Its own elements only, never those of an answer shown inside it.
   constructor(readonly root: Locator) {
-    this.thinking = root.getByTestId("thinking-indicator");
-    this.text = root.getByTestId("streaming-text");
-    this.progress = root.getByTestId("progress-bar");
-    this.eta = root.getByTestId("eta");
-    this.errorBanner = root.getByTestId("error-banner");
-    this.retryButton = root.getByTestId("retry-button");
-    this.reasoning = root.getByTestId("reasoning");
+    this.thinking = own(root, "thinking-indicator");
+    this.text = own(root, "streaming-text");
+    this.progress = own(root, "progress-bar");
+    this.eta = own(root, "eta");
+    this.errorBanner = own(root, "error-banner");
+    this.retryButton = own(root, "retry-button");
+    this.reasoning = own(root, "reasoning");
     this.reasoningToggle = this.reasoning.getByTestId("reasoning-toggle");
     this.reasoningText = this.reasoning.getByTestId("reasoning-text");
-    this.toolCalls = root.getByTestId("tool-call");
+    this.toolCalls = own(root, "tool-call");
+    this.nestedAnswers = root.locator('[data-testid="message"][data-parent-message-id]');
+    this.stopButton = own(root, "stop-run");
   }
 
   /** The card of a tool call, by the tool's name (the first such call, or the nth). */
   toolCard(toolName: string, nth = 0): ToolCard {
-    return new ToolCard(
-      this.root.locator(`[data-testid="tool-call"][data-tool-name="${toolName}"]`).nth(nth),
-    );
+    return new ToolCard(this.toolCalls.and(this.root.locator(`[data-tool-name="${toolName}"]`)).nth(nth));
+  }
+
+  /** The answer an agent gave when this one asked it. */
+  nestedAnswer(agentId: string, nth = 0): AnswerCard {
+    return new AnswerCard(this.nestedAnswers.and(this.root.locator(`[data-agent-id="${agentId}"]`)).nth(nth));
   }
 
   /**

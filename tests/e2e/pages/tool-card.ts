@@ -13,6 +13,13 @@ export type ToolSample = {
   cardAboveAnswer: boolean;
 };
 
+/**
+ * The elements of `root` with that data-testid, leaving out those of the
+ * answers shown inside it (an `ask_agent` call holds the answer it asked for).
+ */
+export const own = (root: Locator, testId: string): Locator =>
+  root.locator(`[data-testid="${testId}"]:not(:scope [data-testid="message"] *)`);
+
 /** One tool call's card in an answer. */
 export class ToolCard {
   readonly name: Locator;
@@ -22,14 +29,26 @@ export class ToolCard {
   readonly error: Locator;
   /** "Show all" / "Show less" on a long result. */
   readonly outputToggle: Locator;
+  /** The request for the owner's approval, with Approve and Deny for the owner. */
+  readonly approval: Locator;
+  readonly approveButton: Locator;
+  readonly denyButton: Locator;
+  readonly approvalError: Locator;
+  /** "Approved", "Denied" or "Expired" once answered. */
+  readonly approvalBadge: Locator;
 
   constructor(readonly root: Locator) {
-    this.name = root.getByTestId("tool-name");
-    this.status = root.getByTestId("tool-status");
-    this.input = root.getByTestId("tool-input");
-    this.output = root.getByTestId("tool-output");
-    this.error = root.getByTestId("tool-error");
-    this.outputToggle = root.getByTestId("tool-output-toggle");
+    this.name = own(root, "tool-name");
+    this.status = own(root, "tool-status");
+    this.input = own(root, "tool-input");
+    this.output = own(root, "tool-output");
+    this.error = own(root, "tool-error");
+    this.outputToggle = own(root, "tool-output-toggle");
+    this.approval = own(root, "tool-approval");
+    this.approveButton = own(root, "approve-tool");
+    this.denyButton = own(root, "deny-tool");
+    this.approvalError = own(root, "tool-approval-error");
+    this.approvalBadge = own(root, "tool-approval-badge");
   }
 }
 

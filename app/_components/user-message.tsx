@@ -1,0 +1,62 @@
+"use client";
+
+import { memo } from "react";
+import type { UserEntry } from "@/lib/client/state";
+import { ErrorBanner } from "./error-banner";
+
+type UserProps = {
+  entry: UserEntry;
+  onResend?: (entry: UserEntry) => void;
+  /** Its answers all wait for the agents at work. */
+  queued?: boolean;
+  /** Takes it back while it is queued (the owner only). */
+  onRemove?: (messageId: string) => void;
+};
+
+export const UserMessage = memo(function UserMessage({ entry, onResend, queued, onRemove }: UserProps) {
+  return (
+    <div
+      data-testid="message"
+      data-role="user"
+      data-message-id={entry.id ?? undefined}
+      data-client-message-id={entry.clientMessageId ?? undefined}
+      data-send-state={entry.sendState}
+      className="flex flex-col items-end"
+    >
+      <div
+        className={`max-w-[85%] whitespace-pre-wrap break-words rounded-2xl rounded-br-md bg-indigo-600 px-4 py-2.5 text-[15px] leading-relaxed text-white shadow-sm dark:bg-indigo-500 ${
+          entry.sendState === "pending" ? "opacity-80" : ""
+        }`}
+      >
+        {entry.text}
+      </div>
+      {queued && entry.id ? (
+        <p
+          data-testid="queued-message"
+          className="mt-1 flex items-center gap-2 text-xs text-zinc-500 dark:text-zinc-400"
+        >
+          <span>Queued: starts when the agents at work are done</span>
+          {onRemove ? (
+            <button
+              type="button"
+              data-testid="remove-message"
+              onClick={() => entry.id && onRemove(entry.id)}
+              className="rounded-md px-1.5 py-0.5 font-medium text-zinc-600 underline-offset-2 hover:bg-zinc-100 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 dark:text-zinc-300 dark:hover:bg-zinc-800"
+            >
+              Remove
+            </button>
+          ) : null}
+        </p>
+      ) : null}
+      {entry.sendState === "failed" ? (
+        <div className="w-full max-w-[85%]">
+          <ErrorBanner
+            title="Not sent"
+            message={entry.sendError?.message ?? "The message could not be sent."}
+            onRetry={onResend ? () => onResend(entry) : undefined}
+          />
+        </div>
+      ) : null}
+    </div>
+  );
+});
