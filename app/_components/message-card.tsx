@@ -109,7 +109,7 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry,
         {showProgress ? (
           <ProgressBar
             progress={progress}
-            etaMs={revealing ? null : entry.etaMs}
+            etaMs={revealing || awaitingApproval(entry) ? null : entry.etaMs}
             tokensPerSecond={tokenRate(entry)}
             done={status === "complete"}
           />
@@ -188,4 +188,10 @@ function NestedAnswers({ messageId, toolCallId }: { messageId: string; toolCallI
       ))}
     </div>
   );
+}
+
+/** A call waits for the owner: no estimate of the time left holds until they answer. */
+function awaitingApproval(entry: AssistantEntry): boolean {
+  const last = entry.parts.at(-1);
+  return last?.type === "tool" && last.state === "approval-requested";
 }

@@ -32,7 +32,8 @@ test("a tool card shows its arguments as they stream, runs, shows its result, an
   browser,
   baseURL,
 }, testInfo) => {
-  await chat.delayToolResults(1_000);
+  // Longer than Playwright's slowest polling interval (1 s), so the running state cannot slip between two looks.
+  await chat.delayToolResults(2_500);
   gateway.enqueue(
     { toolCalls: [{ name: "calculator", arguments: ARGUMENTS, chunks: 6 }], tokenDelayMs: 150 },
     { tokens: answerTokens, tokenDelayMs: 90 },
