@@ -107,7 +107,10 @@ function applyAck(state: ChatState, clientMessageId: string, result: SendMessage
     return { ...state, conversationId: state.conversationId ?? result.conversationId };
   }
 
-  for (const ref of result.runs) {
+  const asker = entries.find((entry) => entry.key === userKey) as UserEntry | undefined;
+  const inTurn = asker?.mode !== "parallel";
+  (entries.find((entry) => entry.key === userKey) as UserEntry | undefined)?.mode !== "parallel";
+  for (const [index, ref] of result.runs.entries()) {
     const at = entries.findIndex((entry) => entry.kind === "assistant" && entry.id === ref.messageId);
     if (at >= 0) {
       entries[at] = { ...(entries[at] as AssistantEntry), replyTo: userKey };
@@ -119,6 +122,14 @@ function applyAck(state: ChatState, clientMessageId: string, result: SendMessage
       agentName: nameOf(state, ref.agentId),
       replyTo: userKey,
     });
+    // Asked in turn, every answer after the first waits for the one before it, as the server will say.
+    if (inTurn && index > 0)
+      run.waiting = {
+        status: "queued",
+        detail: "",
+        retryInMs: null,
+        at: Date.parse(asker?.createdAt ?? "") || 0,
+      };
     entries = insertAfterGroup(entries, userKey, run);
   }
   return { ...state, conversationId: state.conversationId ?? result.conversationId, entries };

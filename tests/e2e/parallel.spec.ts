@@ -198,3 +198,25 @@ test("a message sent while an agent works is shown as queued and can be removed 
   await expect(chat.userMessages()).toHaveCount(1);
   expect(gateway.requests).toHaveLength(1);
 });
+
+test("agents asked in turn: the strip shows the next one queued until its turn, then at work", async ({
+  chat,
+  gateway,
+  page,
+}) => {
+  gateway.setDefault({ tokens: Array.from({ length: 40 }, (_, i) => ` q${i}`), tokenDelayMs: 60 });
+  await chat.openNewChat();
+  const saw = await recordActivity(page);
+  await chat.agentPicker.selectOption({ label: "All agents" });
+  await chat.send("One after the other, please.");
+
+  const strip = page.getByTestId("agent-activity");
+  await expect(strip.locator('[data-agent-id="quill"]')).toHaveAttribute("data-activity", "queued");
+  await expect(strip.locator('[data-agent-id="quill"]')).toContainText("Quill is waiting for its turn");
+  await expect(strip.locator('[data-agent-id="atlas"]')).toHaveAttribute("data-activity", "writing");
+  await expect(page.getByTestId("agent-activity-item")).toHaveCount(0, { timeout: 20_000 });
+  const quill = (await saw()).filter((key) => key.startsWith("quill:"));
+  expect(quill[0]).toBe("quill:queued");
+  expect(quill).toContain("quill:writing");
+  expect(quill.indexOf("quill:writing")).toBeGreaterThan(quill.indexOf("quill:queued"));
+});

@@ -214,3 +214,34 @@ describe("the agents' activity", () => {
     expect([...queuedMessageIds(state)]).toEqual([]);
   });
 });
+
+describe("answers asked for by this tab", () => {
+  const send = (mode: "sequential" | "parallel") => {
+    let state = chatReducer(empty(), {
+      type: "local_send",
+      clientMessageId: "cm-1",
+      text: "Both of you",
+      agentIds: ["atlas", "quill"],
+      ...(mode === "parallel" && { mode }),
+      createdAt: "2026-01-01T00:00:00.000Z",
+    });
+    state = chatReducer(state, {
+      type: "send_acked",
+      clientMessageId: "cm-1",
+      result: {
+        conversationId: C,
+        userMessageId: "u-1",
+        runs: [
+          { messageId: "a-1", agentId: "atlas" },
+          { messageId: "q-1", agentId: "quill" },
+        ],
+      },
+    });
+    return agentActivity(state).map((item) => `${item.agentId}:${item.activity}`);
+  };
+
+  it("shows all but the first queued at once when they answer in turn, none when at once", () => {
+    expect(send("sequential")).toEqual(["atlas:thinking", "quill:queued"]);
+    expect(send("parallel")).toEqual(["atlas:thinking", "quill:thinking"]);
+  });
+});
