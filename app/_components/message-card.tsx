@@ -109,7 +109,7 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry,
         {showProgress ? (
           <ProgressBar
             progress={progress}
-            etaMs={revealing || awaitingApproval(entry) ? null : entry.etaMs}
+            etaMs={revealing || waitingOnOthers(entry) ? null : entry.etaMs}
             tokensPerSecond={tokenRate(entry)}
             done={status === "complete"}
           />
@@ -190,8 +190,14 @@ function NestedAnswers({ messageId, toolCallId }: { messageId: string; toolCallI
   );
 }
 
-/** A call waits for the owner: no estimate of the time left holds until they answer. */
-function awaitingApproval(entry: AssistantEntry): boolean {
+/**
+ * The answer waits on someone else — the owner's approval, or an agent it
+ * asked — so no estimate of its time left holds until they are done.
+ */
+function waitingOnOthers(entry: AssistantEntry): boolean {
   const last = entry.parts.at(-1);
-  return last?.type === "tool" && last.state === "approval-requested";
+  if (last?.type !== "tool") return false;
+  return (
+    last.state === "approval-requested" || (last.toolName === "ask_agent" && last.state === "input-available")
+  );
 }
