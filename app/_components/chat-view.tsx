@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
 import { agentActivity, queuedMessageIds } from "@/lib/client/activity";
 import { activeRuns } from "@/lib/client/state";
-import type { JoinConversationResult, TurnMode } from "@/lib/protocol";
+import type { Attachment, JoinConversationResult, TurnMode } from "@/lib/protocol";
 import { AgentActivity } from "./agent-activity";
 import { AppHeader } from "./app-header";
 import { Composer, type ComposerHandle } from "./composer";
@@ -12,6 +12,7 @@ import { ConversationUnavailable } from "./conversation-unavailable";
 import { useConversations } from "./conversations";
 import { EmptyState } from "./empty-state";
 import { ErrorBanner } from "./error-banner";
+import { ExportMenu } from "./export-menu";
 import { AssistantMessage, UserMessage } from "./message-card";
 import { MessageList, type MessageListHandle } from "./message-list";
 import { RateLimitNotice } from "./rate-limit-notice";
@@ -23,7 +24,10 @@ export type ChatViewProps = {
   modelLabel: string | null;
   /** History rendered on the server; null for a new chat. */
   initial: JoinConversationResult | null;
-} & ({ mode: "owner"; shareUrl: string | null } | { mode: "shared"; shareId: string });
+} & (
+  | { mode: "owner"; shareUrl: string | null; attachmentMaxBytes: number }
+  | { mode: "shared"; shareId: string }
+);
 
 export function ChatView(props: ChatViewProps) {
   const { agents, modelLabel, initial } = props;
@@ -61,7 +65,7 @@ export function ChatView(props: ChatViewProps) {
     },
     onSent: () => void refreshList?.().catch(() => {}),
     // Refused over a limit: the text goes back into the composer, to send once the wait is over.
-    onRefused: (message) => composer.current?.restore(message.text),
+    onRefused: (message, attachments) => composer.current?.restore(message.text, attachments),
   });
   // A rename in the sidebar shows here at once.
   const title =
@@ -92,8 +96,8 @@ export function ChatView(props: ChatViewProps) {
     return () => window.removeEventListener("keydown", onKey);
   }, [owner, busy, stop]);
 
-  const send = (text: string, agentIds: string[] | null, turnMode: TurnMode) => {
-    chat.send(text, agentIds, turnMode);
+  const send = (text: string, agentIds: string[] | null, turnMode: TurnMode, attachments: Attachment[]) => {
+    chat.send(text, agentIds, turnMode, attachments);
     list.current?.scrollToLatest();
     composer.current?.focus();
   };
@@ -116,7 +120,10 @@ export function ChatView(props: ChatViewProps) {
         withSidebar={owner}
         actions={
           owner && conversationId && !unavailable ? (
-            <ShareButton conversationId={conversationId} initialShareUrl={props.shareUrl} />
+            <>
+              <ExportMenu conversationId={conversationId} />
+              <ShareButton conversationId={conversationId} initialShareUrl={props.shareUrl} />
+            </>
           ) : null
         }
       />
@@ -143,6 +150,7 @@ export function ChatView(props: ChatViewProps) {
                 onResend={owner ? chat.resend : undefined}
                 queued={entry.id !== null && queued.has(entry.id)}
                 onRemove={owner ? chat.remove : undefined}
+                shareId={props.mode === "shared" ? props.shareId : undefined}
               />
             ) : (
               <AssistantMessage key={entry.key} entry={entry} onRetry={owner ? retryRun : undefined} />
@@ -172,6 +180,7 @@ export function ChatView(props: ChatViewProps) {
                 busy={busy}
                 onSend={send}
                 onStop={stop}
+                attachmentMaxBytes={props.attachmentMaxBytes}
               />
               <p className="mt-2 hidden text-center text-xs text-zinc-400 sm:block dark:text-zinc-500">
                 Enter to send · Shift+Enter for a new line{busy ? " · Esc to stop" : ""}

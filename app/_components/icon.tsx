@@ -38,6 +38,10 @@ const strokes = {
   trash: "M3.5 5.5h13M8 5.5v-2h4v2M5.5 5.5l.8 11h7.4l.8-11M8.5 9v4.5M11.5 9v4.5",
   sliders: "M3 6h6M13 6h4M3 14h2M9 14h8M11 6a2 2 0 1 0 0 .01M7 14a2 2 0 1 0 0 .01",
   chat: "M4 4.5h12a1 1 0 0 1 1 1v7a1 1 0 0 1-1 1H9l-4 3v-3H4a1 1 0 0 1-1-1v-7a1 1 0 0 1 1-1z",
+  paperclip:
+    "M14 7.5l-5.6 5.6a1.6 1.6 0 0 1-2.3-2.3l6-6a3 3 0 0 1 4.3 4.3l-6.3 6.3a4.5 4.5 0 0 1-6.4-6.4L9 3.6",
+  document: "M5.5 2.5h5.5l3.5 3.5v11.5h-9zM11 2.5V6h3.5M7.5 10h5M7.5 13h5",
+  download: "M10 3v9.5M6 8.5l4 4 4-4M4 16h12",
 } as const;
 
 export type IconName = keyof typeof paths | keyof typeof strokes;

@@ -53,6 +53,8 @@ export type OutgoingMessage = {
   agentIds: string[] | null;
   /** Absent: sequential. */
   mode?: TurnMode;
+  /** Files uploaded for it, in order. */
+  attachmentIds?: string[];
 };
 
 const timeoutError: ErrorInfo = {
@@ -158,6 +160,7 @@ export class ChatLink {
       ...(conversationId ? { conversationId } : {}),
       ...(message.agentIds ? { agentIds: message.agentIds } : {}),
       ...(message.mode === "parallel" ? { mode: message.mode } : {}),
+      ...(message.attachmentIds?.length ? { attachmentIds: message.attachmentIds } : {}),
       text: message.text,
       clientMessageId: message.clientMessageId,
     });
