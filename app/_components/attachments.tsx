@@ -50,7 +50,7 @@ export function PendingFiles({ files, onRemove }: { files: PendingFile[]; onRemo
               aria-valuemax={100}
               aria-valuenow={Math.round(file.progress * 100)}
               data-testid="upload-progress"
-              className="absolute inset-x-0 bottom-0 h-0.5 bg-zinc-200 dark:bg-zinc-700"
+              className="absolute inset-x-0 bottom-0 h-1 bg-zinc-200 dark:bg-zinc-700"
             >
               <span
                 className="block h-full bg-indigo-500 transition-[width] duration-150"
@@ -81,7 +81,7 @@ export function MessageAttachments({
   shareId?: string;
 }) {
   return (
-    <div className="mb-1.5 flex max-w-[85%] flex-wrap justify-end gap-2">
+    <div className="mb-1.5 flex max-w-[85%] flex-wrap items-end justify-end gap-2">
       {attachments.map((file) => {
         const url = attachmentUrl(file.id, shareId);
         const image = kindOf(file.contentType) === "image";

@@ -1,6 +1,6 @@
 "use client";
 
-import { useId } from "react";
+import { useId, useRef } from "react";
 import { Icon } from "./icon";
 
 const formats = [
@@ -11,6 +11,7 @@ const formats = [
 /** Downloads of the conversation, in a popover: plain links the browser saves as files. */
 export function ExportMenu({ conversationId }: { conversationId: string }) {
   const popover = `${useId()}-export`;
+  const menu = useRef<HTMLDivElement>(null);
   const base = `/api/conversations/${encodeURIComponent(conversationId)}/export`;
   return (
     <>
@@ -25,6 +26,7 @@ export function ExportMenu({ conversationId }: { conversationId: string }) {
         <Icon name="download" />
       </button>
       <div
+        ref={menu}
         id={popover}
         popover="auto"
         role="menu"
@@ -38,6 +40,8 @@ export function ExportMenu({ conversationId }: { conversationId: string }) {
             href={`${base}?format=${format}`}
             download
             data-testid={testId}
+            // A choice made closes the menu; the download goes on.
+            onClick={() => menu.current?.hidePopover()}
             className="block rounded-lg px-3 py-2 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-zinc-800"
           >
             {label}
