@@ -4,7 +4,7 @@ import { builtInAgents } from "@/lib/agents/roster";
 import { gradientPng } from "../fixtures/files";
 import { lastUserParts, type UpstreamPart } from "../helpers/attachments";
 import { writeAgentsFile } from "../helpers/gateway-server";
-import { expect, test } from "./fixtures";
+import { expect, expectConsoleErrors, test } from "./fixtures";
 
 const blind = { id: "blind", name: "Blind", systemPrompt: "You read text only.", vision: false };
 test.use({ serverEnv: { AGENTS_FILE: writeAgentsFile([...builtInAgents, blind]) } });
@@ -193,8 +193,7 @@ test("a file the server refuses says why in its chip, and is not sent", async ({
   await expect(chip).toContainText("Only images (PNG, JPEG, WebP, GIF), PDFs and text files");
   await expect(chat.sendButton).toBeDisabled();
   // Chromium reports the refusal (415) on the console; that one is expected.
-  const unexpected = pageErrors.filter((entry) => !/status of 415/.test(entry));
-  pageErrors.splice(0, pageErrors.length, ...unexpected);
+  expectConsoleErrors(pageErrors, /status of 415/);
 });
 
 test("the owner downloads the conversation as Markdown and as JSON", async ({
