@@ -1,6 +1,6 @@
 "use client";
 
-import { type ClipboardEvent, type DragEvent, useRef, useState } from "react";
+import { type ClipboardEvent, type DragEvent, useEffect, useRef, useState } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
 import { Icon } from "./icon";
 
@@ -13,6 +13,18 @@ const carriesFiles = (event: DragEvent) => Array.from(event.dataTransfer.types).
  */
 export function useFileDrop(onFiles: (files: File[]) => void) {
   const [dragging, setDragging] = useState(false);
+  // A file dropped beside the composer would make the browser leave the app to open it.
+  useEffect(() => {
+    const stay = (event: globalThis.DragEvent) => {
+      if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
+    };
+    window.addEventListener("dragover", stay);
+    window.addEventListener("drop", stay);
+    return () => {
+      window.removeEventListener("dragover", stay);
+      window.removeEventListener("drop", stay);
+    };
+  }, []);
   // Entering a child fires enter on it before leave on the parent: count, so the highlight does not flicker.
   const depth = useRef(0);
   const handlers = {
