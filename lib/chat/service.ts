@@ -51,6 +51,16 @@ function nextShareId(row: ConversationRow, visibility: Visibility | undefined): 
   return row.visibility === "public" && row.shareId ? row.shareId : randomBytes(12).toString("base64url");
 }
 
+/** A file went with another conversation, or was deleted, between the check and the store. */
+function refuseTakenFiles(error: unknown): never {
+  if (!(error instanceof AttachmentUnavailableError)) throw error;
+  throw new AppError(
+    "bad_request:message",
+    "An attachment is no longer available (sent elsewhere or removed); upload it again.",
+    { cause: error },
+  );
+}
+
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, roster, runs, directory } = deps;
   /** Messages sent at the same moment are stored together, in one transaction. */
@@ -243,16 +253,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         })),
         attachmentIds: files.map((file) => file.id),
         maxActiveRuns: deps.limits.maxActiveRunsPerUser,
-      }).catch((error: unknown) => {
-        if (!(error instanceof AttachmentUnavailableError)) throw error;
-        throw new AppError(
-          "bad_request:message",
-          "An attachment was sent with another message; upload it again.",
-          {
-            cause: error,
-          },
-        );
-      });
+      }).catch(refuseTakenFiles);
       if (stored instanceof ActiveRunLimitError) throw tooManyActiveRuns(stored.limit);
       if (!stored) {
         // A retry of a stored message, or of one stored a moment ago by a concurrent retry.
