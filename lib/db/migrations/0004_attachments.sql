@@ -10,6 +10,8 @@ CREATE TABLE "attachments" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+-- Images and PDFs come compressed already: compressing them again would only cost time.
+ALTER TABLE "attachments" ALTER COLUMN "content" SET STORAGE EXTERNAL;--> statement-breakpoint
 CREATE TABLE "message_attachments" (
 	"message_id" text NOT NULL,
 	"attachment_id" text NOT NULL,
