@@ -7,6 +7,16 @@ import type { Attachment } from "@/lib/protocol";
 import { Icon } from "./icon";
 import type { PendingFile } from "./use-attachments";
 
+/** A file's name over one line of detail: its size, its upload's progress, or why it was refused. */
+function FileLabel({ name, detail }: { name: string; detail: string | null }) {
+  return (
+    <span className="min-w-0">
+      <span className="block truncate font-medium">{name}</span>
+      <span className="block truncate text-[11px] opacity-75">{detail}</span>
+    </span>
+  );
+}
+
 /** The files waiting in the composer, each with its upload's progress, error, and a way to take it out. */
 export function PendingFiles({ files, onRemove }: { files: PendingFile[]; onRemove(key: string): void }) {
   if (files.length === 0) return null;
@@ -32,16 +42,16 @@ export function PendingFiles({ files, onRemove }: { files: PendingFile[]; onRemo
               <Icon name="document" className="size-5" />
             </span>
           )}
-          <span className="min-w-0">
-            <span className="block truncate font-medium">{file.name}</span>
-            <span className="block truncate text-[11px] opacity-75">
-              {file.state === "failed"
+          <FileLabel
+            name={file.name}
+            detail={
+              file.state === "failed"
                 ? file.error
                 : file.state === "uploading"
                   ? `Uploading… ${Math.round(file.progress * 100)}%`
-                  : formatBytes(file.size)}
-            </span>
-          </span>
+                  : formatBytes(file.size)
+            }
+          />
           {file.state === "uploading" ? (
             <span
               role="progressbar"
@@ -116,12 +126,7 @@ export function MessageAttachments({
             <span className="flex size-8 shrink-0 items-center justify-center rounded-lg bg-indigo-50 text-indigo-600 dark:bg-indigo-950/60 dark:text-indigo-300">
               <Icon name="document" className="size-4.5" />
             </span>
-            <span className="min-w-0">
-              <span className="block truncate font-medium">{file.name}</span>
-              <span className="block text-[11px] text-zinc-500 dark:text-zinc-400">
-                {formatBytes(file.size)}
-              </span>
-            </span>
+            <FileLabel name={file.name} detail={formatBytes(file.size)} />
           </a>
         );
       })}
