@@ -9,6 +9,8 @@ import { RunJournal } from "./lib/agents/run-journal";
 import { RunManager } from "./lib/agents/run-manager";
 import type { Consult } from "./lib/agents/tools/ask-agent";
 import { unofferedMcpGrants } from "./lib/agents/tools/registry";
+import { extractPdfText } from "./lib/attachments/pdf-text";
+import { createAttachmentService } from "./lib/attachments/service";
 import { loadSessionSecret } from "./lib/auth/secret";
 import { createChatService } from "./lib/chat/service";
 import { batchedRunStore } from "./lib/db/batched";
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
       identity,
       dev,
       publicUrl: env.PUBLIC_URL,
+      attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES,
       trustProxy: env.TRUST_PROXY,
       takeSession: (address) => limits.takeSession(address),
       metrics: env.METRICS_PORT === undefined ? metricsEndpoint : undefined,
@@ -226,6 +229,12 @@ async function main(): Promise<void> {
     logger,
     llm,
     chat,
+    attachments: createAttachmentService({
+      store,
+      limits,
+      maxBytes: env.ATTACHMENT_MAX_BYTES,
+      extractPdfText,
+    }),
     identity,
     isAccepting: () => accepting,
     checkDatabase: () => database.ping(),

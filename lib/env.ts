@@ -52,6 +52,8 @@ const durationMs = (fallback: number, min: number) =>
     .optional()
     .transform((value) => value ?? fallback);
 
+const MAX_ATTACHMENT_BYTES = 256 * 1024 * 1024;
+
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 
 export const envSchema = z.object({
@@ -111,6 +113,15 @@ export const envSchema = z.object({
   MAX_ACTIVE_RUNS_PER_USER: z.preprocess(emptyAsUndefined, atLeastOne(6)),
   RATE_LIMIT_SESSIONS_PER_MINUTE: z.preprocess(emptyAsUndefined, atLeastOne(120)),
   MAX_SOCKETS_PER_USER: z.preprocess(emptyAsUndefined, atLeastOne(32)),
+  // Stored in the database as bytea and held whole while it is sent upstream: a bound well below PostgreSQL's 1 GB.
+  ATTACHMENT_MAX_BYTES: z.preprocess(
+    emptyAsUndefined,
+    atLeastOne(10_485_760).refine(
+      (bytes) => bytes <= MAX_ATTACHMENT_BYTES,
+      `must be at most ${MAX_ATTACHMENT_BYTES}`,
+    ),
+  ),
+  RATE_LIMIT_UPLOADS_PER_MINUTE: z.preprocess(emptyAsUndefined, atLeastOne(60)),
   TOOL_TIMEOUT_MS: z.preprocess(emptyAsUndefined, durationMs(30_000, 100)),
   TOOL_APPROVAL_TIMEOUT_MS: z.preprocess(emptyAsUndefined, durationMs(600_000, 100)),
   // 0 turns ask_agent off; each level deeper can multiply the model calls of one message.

@@ -19,6 +19,7 @@ export type Surface =
   | "conversation"
   | "message"
   | "approval"
+  | "attachment"
   | "chat"
   | "model"
   | "database";

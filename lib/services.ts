@@ -1,3 +1,4 @@
+import type { AttachmentService } from "./attachments/service";
 import type { IdentityOptions } from "./auth/identity";
 import type { ChatService } from "./chat/types";
 import type { Env } from "./env";
@@ -10,6 +11,7 @@ export type Services = {
   logger: Logger;
   llm: LlmClient;
   chat: ChatService;
+  attachments: AttachmentService;
   /** How requests prove who they are: the session secret, and the proxy header when one is trusted. */
   identity: IdentityOptions;
   /** False once the process has begun draining. */

@@ -5,7 +5,7 @@ import type { PublicAgent } from "@/lib/agents/types";
 import { agentActivity, queuedMessageIds } from "@/lib/client/activity";
 import { splitNested } from "@/lib/client/nested";
 import { activeRuns } from "@/lib/client/state";
-import type { JoinConversationResult, TurnMode } from "@/lib/protocol";
+import type { Attachment, JoinConversationResult, TurnMode } from "@/lib/protocol";
 import { AgentActivity } from "./agent-activity";
 import { AppHeader } from "./app-header";
 import { NestedRunsContext, type OwnerActions, OwnerActionsContext } from "./chat-context";
@@ -14,6 +14,7 @@ import { ConversationUnavailable } from "./conversation-unavailable";
 import { useConversations } from "./conversations";
 import { EmptyState } from "./empty-state";
 import { ErrorBanner } from "./error-banner";
+import { ExportMenu } from "./export-menu";
 import { AssistantMessage } from "./message-card";
 import { MessageList, type MessageListHandle } from "./message-list";
 import { RateLimitNotice } from "./rate-limit-notice";
@@ -26,7 +27,10 @@ export type ChatViewProps = {
   modelLabel: string | null;
   /** History rendered on the server; null for a new chat. */
   initial: JoinConversationResult | null;
-} & ({ mode: "owner"; shareUrl: string | null } | { mode: "shared"; shareId: string });
+} & (
+  | { mode: "owner"; shareUrl: string | null; attachmentMaxBytes: number }
+  | { mode: "shared"; shareId: string }
+);
 
 export function ChatView(props: ChatViewProps) {
   const { agents, modelLabel, initial } = props;
@@ -64,7 +68,7 @@ export function ChatView(props: ChatViewProps) {
     },
     onSent: () => void refreshList?.().catch(() => {}),
     // Refused over a limit: the text goes back into the composer, to send once the wait is over.
-    onRefused: (message) => composer.current?.restore(message.text),
+    onRefused: (message, attachments) => composer.current?.restore(message.text, attachments),
   });
   // A rename in the sidebar shows here at once.
   const title =
@@ -102,8 +106,8 @@ export function ChatView(props: ChatViewProps) {
     return () => window.removeEventListener("keydown", onKey);
   }, [owner, busy, stop]);
 
-  const send = (text: string, agentIds: string[] | null, turnMode: TurnMode) => {
-    chat.send(text, agentIds, turnMode);
+  const send = (text: string, agentIds: string[] | null, turnMode: TurnMode, attachments: Attachment[]) => {
+    chat.send(text, agentIds, turnMode, attachments);
     list.current?.scrollToLatest();
     composer.current?.focus();
   };
@@ -126,7 +130,10 @@ export function ChatView(props: ChatViewProps) {
         withSidebar={owner}
         actions={
           owner && conversationId && !unavailable ? (
-            <ShareButton conversationId={conversationId} initialShareUrl={props.shareUrl} />
+            <>
+              <ExportMenu conversationId={conversationId} />
+              <ShareButton conversationId={conversationId} initialShareUrl={props.shareUrl} />
+            </>
           ) : null
         }
       />
@@ -155,6 +162,7 @@ export function ChatView(props: ChatViewProps) {
                     onResend={owner ? chat.resend : undefined}
                     queued={entry.id !== null && queued.has(entry.id)}
                     onRemove={owner ? chat.remove : undefined}
+                    shareId={props.mode === "shared" ? props.shareId : undefined}
                   />
                 ) : (
                   <AssistantMessage key={entry.key} entry={entry} onRetry={owner ? retryRun : undefined} />
@@ -186,6 +194,7 @@ export function ChatView(props: ChatViewProps) {
                 busy={busy}
                 onSend={send}
                 onStop={stop}
+                attachmentMaxBytes={props.attachmentMaxBytes}
               />
               <p className="mt-2 hidden text-center text-xs text-zinc-400 sm:block dark:text-zinc-500">
                 Enter to send · Shift+Enter for a new line{busy ? " · Esc to stop" : ""}

@@ -3,16 +3,19 @@
 import { type KeyboardEvent, useImperativeHandle, useLayoutEffect, useRef, useState } from "react";
 import { mentionAt, mentionedAgentIds } from "@/lib/agents/mentions";
 import type { PublicAgent } from "@/lib/agents/types";
-import type { TurnMode } from "@/lib/protocol";
+import type { Attachment, TurnMode } from "@/lib/protocol";
 import { limits } from "@/lib/protocol/schemas";
 import { SmallAvatar } from "./agent-activity";
 import { AgentPicker, agentIdsFor, TurnModeToggle } from "./agent-picker";
+import { PendingFiles } from "./attachments";
+import { AttachButton, pastedFiles, useFileDrop, VisionWarning } from "./composer-files";
 import { Icon } from "./icon";
+import { useAttachments } from "./use-attachments";
 
 export type ComposerHandle = {
   focus: () => void;
-  /** Puts back text that was not sent, after whatever is being typed now. */
-  restore: (text: string) => void;
+  /** Puts back a message that was not sent, its text after whatever is being typed now. */
+  restore: (text: string, attachments?: Attachment[]) => void;
 };
 
 type Props = {
@@ -25,8 +28,10 @@ type Props = {
   /** How the agents answer when several are asked. */
   mode: TurnMode;
   onModeChange: (mode: TurnMode) => void;
-  onSend: (text: string, agentIds: string[] | null, mode: TurnMode) => void;
+  onSend: (text: string, agentIds: string[] | null, mode: TurnMode, attachments: Attachment[]) => void;
   onStop: () => void;
+  /** ATTACHMENT_MAX_BYTES: larger files are refused before they are sent. */
+  attachmentMaxBytes: number;
   ref?: React.Ref<ComposerHandle>;
 };
 
@@ -41,11 +46,15 @@ export function Composer({
   onModeChange,
   onSend,
   onStop,
+  attachmentMaxBytes,
   ref,
 }: Props) {
   const [text, setText] = useState("");
   const input = useRef<HTMLTextAreaElement>(null);
-  const canSend = text.trim().length > 0 && text.length <= limits.messageTextMax;
+  const files = useAttachments(attachmentMaxBytes);
+  const uploading = files.files.some((file) => file.state === "uploading");
+  const ready = files.files.some((file) => file.state === "ready");
+  const drop = useFileDrop(files.add);
   // The `@mention` being typed at the caret, and which of its matching agents is highlighted.
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
   const [highlight, setHighlight] = useState(0);
@@ -60,6 +69,16 @@ export function Composer({
   const mentioned = mentionedAgentIds(text, agents);
   const picked = agentIdsFor(agent, agents);
   const several = (picked?.length ?? 0) > 1 || mentioned.length > 1;
+  // Agents named with @ answer; without a mention, the picker's choice does.
+  const answering = mentioned.length > 0 ? mentioned : picked;
+  const blind = files.files.some((file) => file.image && file.state !== "failed")
+    ? agents.filter((candidate) => candidate.vision === false && answering?.includes(candidate.id))
+    : [];
+  const canSend =
+    (text.trim().length > 0 || ready) &&
+    text.length <= limits.messageTextMax &&
+    !uploading &&
+    blind.length === 0;
 
   const follow = (element: HTMLTextAreaElement) => {
     const found = mentionAt(element.value, element.selectionStart ?? element.value.length);
@@ -87,10 +106,12 @@ export function Composer({
     ref,
     () => ({
       focus: () => input.current?.focus(),
-      restore: (unsent) =>
-        setText((current) => (current.trim() === "" ? unsent : `${current.trimEnd()}\n\n${unsent}`)),
+      restore: (unsent, attachments) => {
+        setText((current) => (current.trim() === "" ? unsent : `${current.trimEnd()}\n\n${unsent}`));
+        if (attachments?.length) files.restore(attachments);
+      },
     }),
-    [],
+    [files.restore],
   );
 
   // Grow with the text up to a limit, then scroll inside.
@@ -104,9 +125,7 @@ export function Composer({
 
   const submit = () => {
     if (!canSend) return;
-    // Agents named with @ answer; without a mention, the picker's choice does.
-    const agentIds = mentioned.length > 0 ? mentioned : picked;
-    onSend(text, agentIds, several ? mode : "sequential");
+    onSend(text, answering, several ? mode : "sequential", files.take());
     setText("");
     setMention(null);
     input.current?.focus();
@@ -147,11 +166,25 @@ export function Composer({
         event.preventDefault();
         submit();
       }}
-      className="relative rounded-2xl border border-zinc-200 bg-white shadow-sm transition-shadow focus-within:border-zinc-300 focus-within:shadow-md dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-600"
+      {...drop.handlers}
+      data-testid="composer"
+      data-dragging={drop.dragging || undefined}
+      className={`relative rounded-2xl border bg-white shadow-sm transition-shadow focus-within:shadow-md dark:bg-zinc-900 ${
+        drop.dragging
+          ? "border-indigo-400 ring-2 ring-indigo-400/40 dark:border-indigo-500"
+          : "border-zinc-200 focus-within:border-zinc-300 dark:border-zinc-700 dark:focus-within:border-zinc-600"
+      }`}
     >
       <label htmlFor="composer-input" className="sr-only">
         Message
       </label>
+      {drop.dragging ? (
+        <div className="pointer-events-none absolute inset-0 z-10 flex items-center justify-center rounded-2xl bg-indigo-50/90 text-sm font-medium text-indigo-700 dark:bg-indigo-950/80 dark:text-indigo-200">
+          Drop files to attach them
+        </div>
+      ) : null}
+      <PendingFiles files={files.files} onRemove={files.remove} />
+      <VisionWarning agents={blind} />
       {listOpen ? (
         <div
           id="mention-list"
@@ -205,6 +238,12 @@ export function Composer({
         onSelect={(event) => follow(event.currentTarget)}
         onBlur={() => setMention(null)}
         onKeyDown={onKeyDown}
+        onPaste={(event) => {
+          const pasted = pastedFiles(event);
+          if (pasted.length === 0) return;
+          event.preventDefault();
+          files.add(pasted);
+        }}
         role="combobox"
         aria-expanded={listOpen}
         aria-autocomplete="list"
@@ -218,6 +257,7 @@ export function Composer({
       />
       <div className="flex items-center justify-between gap-2 px-2.5 pt-1 pb-2.5">
         <div className="flex min-w-0 items-center gap-2">
+          <AttachButton onFiles={files.add} />
           <AgentPicker agents={agents} value={agent} onChange={onAgentChange} />
           {several ? <TurnModeToggle value={mode} onChange={onModeChange} /> : null}
         </div>

@@ -40,6 +40,10 @@ const strokes = {
   users:
     "M10.5 6a3 3 0 1 1-6 0 3 3 0 0 1 6 0M2 17a5.5 5.5 0 0 1 11 0M16.25 6.75a2.25 2.25 0 1 1-4.5 0 2.25 2.25 0 0 1 4.5 0M14.5 11.6a4.5 4.5 0 0 1 3.5 5.4",
   chat: "M4 4.5h12a1 1 0 0 1 1 1v7a1 1 0 0 1-1 1H9l-4 3v-3H4a1 1 0 0 1-1-1v-7a1 1 0 0 1 1-1z",
+  paperclip:
+    "M14 7.5l-5.6 5.6a1.6 1.6 0 0 1-2.3-2.3l6-6a3 3 0 0 1 4.3 4.3l-6.3 6.3a4.5 4.5 0 0 1-6.4-6.4L9 3.6",
+  document: "M5.5 2.5h5.5l3.5 3.5v11.5h-9zM11 2.5V6h3.5M7.5 10h5M7.5 13h5",
+  download: "M10 3v9.5M6 8.5l4 4 4-4M4 16h12",
 } as const;
 
 export type IconName = keyof typeof paths | keyof typeof strokes;

@@ -14,6 +14,7 @@ import {
 } from "@/lib/client/state";
 import type {
   Ack,
+  Attachment,
   ErrorInfo,
   JoinConversationPayload,
   JoinConversationResult,
@@ -34,8 +35,8 @@ export type UseChatOptions = {
   onConversationCreated?: (conversationId: string) => void;
   /** A message reached the server: the conversation list's order may have changed. */
   onSent?: (conversationId: string) => void;
-  /** A message refused over a limit comes back here, unsent, so its text is not lost. */
-  onRefused?: (message: OutgoingMessage) => void;
+  /** A message refused over a limit comes back here, unsent, so its text and files are not lost. */
+  onRefused?: (message: OutgoingMessage, attachments: Attachment[]) => void;
 };
 
 /** A send refused over a limit: what the server said, and until when to wait. */
@@ -62,6 +63,8 @@ export function useChat({
   sentRef.current = onSent;
   const refusedRef = useRef(onRefused);
   refusedRef.current = onRefused;
+  /** The files of each message this tab sent, to hand back with a refused one. */
+  const sentFiles = useRef(new Map<string, Attachment[]>());
 
   useEffect(() => {
     const current = new ChatLink({
@@ -76,7 +79,7 @@ export function useChat({
       },
       onRefused: (message, error) => {
         setRefusal({ message: error.message, until: Date.now() + (error.retryInMs ?? 0) });
-        refusedRef.current?.(message);
+        refusedRef.current?.(message, sentFiles.current.get(message.clientMessageId) ?? []);
       },
     });
     link.current = current;
@@ -88,17 +91,24 @@ export function useChat({
   }, []);
 
   const send = useCallback(
-    (text: string, agentIds: string[] | null, mode: TurnMode = "sequential") => {
+    (
+      text: string,
+      agentIds: string[] | null,
+      mode: TurnMode = "sequential",
+      attachments: Attachment[] = [],
+    ) => {
       const clientMessageId = newClientId();
+      if (attachments.length > 0) sentFiles.current.set(clientMessageId, attachments);
       dispatch({
         type: "local_send",
         clientMessageId,
         text,
         agentIds,
         mode,
+        attachments,
         createdAt: new Date().toISOString(),
       });
-      deliver({ clientMessageId, text, agentIds, mode });
+      deliver({ clientMessageId, text, agentIds, mode, attachmentIds: attachments.map((file) => file.id) });
     },
     [deliver, dispatch],
   );
@@ -113,6 +123,7 @@ export function useChat({
         text: entry.text,
         agentIds: entry.agentIds,
         mode: entry.mode,
+        attachmentIds: entry.attachments?.map((file) => file.id),
       });
     },
     [deliver, dispatch],
@@ -122,7 +133,7 @@ export function useChat({
   const retryRun = useCallback(
     (run: AssistantEntry) => {
       const prompt = promptFor(latest.current, run);
-      if (prompt) send(prompt.text, [run.agentId]);
+      if (prompt) send(prompt.text, [run.agentId], "sequential", prompt.attachments);
     },
     [latest, send],
   );

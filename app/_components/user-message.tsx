@@ -2,6 +2,7 @@
 
 import { memo } from "react";
 import type { UserEntry } from "@/lib/client/state";
+import { MessageAttachments } from "./attachments";
 import { ErrorBanner } from "./error-banner";
 
 type UserProps = {
@@ -11,9 +12,17 @@ type UserProps = {
   queued?: boolean;
   /** Takes it back while it is queued (the owner only). */
   onRemove?: (messageId: string) => void;
+  /** The share link the page was opened by: its files are read through it. */
+  shareId?: string;
 };
 
-export const UserMessage = memo(function UserMessage({ entry, onResend, queued, onRemove }: UserProps) {
+export const UserMessage = memo(function UserMessage({
+  entry,
+  onResend,
+  queued,
+  onRemove,
+  shareId,
+}: UserProps) {
   return (
     <div
       data-testid="message"
@@ -23,13 +32,18 @@ export const UserMessage = memo(function UserMessage({ entry, onResend, queued, 
       data-send-state={entry.sendState}
       className="flex flex-col items-end"
     >
-      <div
-        className={`max-w-[85%] whitespace-pre-wrap break-words rounded-2xl rounded-br-md bg-indigo-600 px-4 py-2.5 text-[15px] leading-relaxed text-white shadow-sm dark:bg-indigo-500 ${
-          entry.sendState === "pending" ? "opacity-80" : ""
-        }`}
-      >
-        {entry.text}
-      </div>
+      {entry.attachments?.length ? (
+        <MessageAttachments attachments={entry.attachments} shareId={shareId} />
+      ) : null}
+      {entry.text.trim() ? (
+        <div
+          className={`max-w-[85%] whitespace-pre-wrap break-words rounded-2xl rounded-br-md bg-indigo-600 px-4 py-2.5 text-[15px] leading-relaxed text-white shadow-sm dark:bg-indigo-500 ${
+            entry.sendState === "pending" ? "opacity-80" : ""
+          }`}
+        >
+          {entry.text}
+        </div>
+      ) : null}
       {queued && entry.id ? (
         <p
           data-testid="queued-message"

@@ -12,11 +12,17 @@ export type ChatPageContext = {
   agents: PublicAgent[];
   /** Shown in the header; only the offline demo model announces itself. */
   modelLabel: string | null;
+  /** ATTACHMENT_MAX_BYTES, so the composer refuses larger files before sending them. */
+  attachmentMaxBytes: number;
 };
 
 export function chatPageContext(): ChatPageContext {
-  const { chat, llm } = getServices();
-  return { agents: chat.listAgents(), modelLabel: llm.kind === "demo" ? llm.label : null };
+  const { chat, llm, env } = getServices();
+  return {
+    agents: chat.listAgents(),
+    modelLabel: llm.kind === "demo" ? llm.label : null,
+    attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES,
+  };
 }
 
 async function orNotFound<T>(load: () => Promise<T>): Promise<T> {

@@ -1,7 +1,37 @@
+import { kindOf } from "../attachments/sniff";
+import type { AttachmentContent } from "../db/queries";
 import type { MessageRow } from "../db/schema";
-import type { ChatTurn } from "../llm/types";
+import type { ChatTurn, TurnAttachment } from "../llm/types";
 import type { MessagePart } from "../protocol";
 import type { AgentProfile } from "./types";
+
+/** A stored message with the files it carries. */
+export type HistoryMessage = MessageRow & { attachments?: AttachmentContent[] };
+
+/** The most of one file's text a model is sent: a whole log file would crowd out the conversation. */
+export const FILE_TEXT_SENT_MAX = 200_000;
+
+const utf8 = new TextDecoder();
+
+function cut(text: string): string {
+  if (text.length <= FILE_TEXT_SENT_MAX) return text;
+  return `${text.slice(0, FILE_TEXT_SENT_MAX)}\n[… ${text.length - FILE_TEXT_SENT_MAX} more characters not shown]`;
+}
+
+/** A file as this agent is sent it: an image only to an agent that can see. */
+function turnAttachment(file: AttachmentContent, agent: AgentProfile): TurnAttachment {
+  const { name, contentType } = file;
+  switch (kindOf(contentType)) {
+    case "image":
+      return agent.vision === false
+        ? { type: "omitted", name, reason: "an image, and this model cannot see images" }
+        : { type: "image", name, mediaType: contentType, data: file.content };
+    case "pdf":
+      return { type: "text", name, text: cut(file.text || "(no text could be read from this PDF)") };
+    case "text":
+      return { type: "text", name, text: cut(utf8.decode(file.content)) };
+  }
+}
 
 /**
  * The conversation as one agent sees it: its own answers as the assistant's
@@ -11,7 +41,7 @@ import type { AgentProfile } from "./types";
  * them; reasoning stays behind.
  */
 export function buildHistory(input: {
-  messages: MessageRow[];
+  messages: HistoryMessage[];
   agent: AgentProfile;
   agentName: (agentId: string) => string;
 }): ChatTurn[] {
@@ -22,9 +52,10 @@ export function buildHistory(input: {
     const text = message.text.trim();
     const own = message.role === "assistant" && message.agentId === input.agent.id;
     const parts = own ? sentParts(message.parts) : null;
-    if (!text && !parts) continue;
+    const files = message.attachments?.map((file) => turnAttachment(file, input.agent)) ?? [];
+    if (!text && !parts && files.length === 0) continue;
     if (message.role === "user") {
-      turns.push({ role: "user", content: message.text });
+      turns.push({ role: "user", content: message.text, ...(files.length > 0 && { attachments: files }) });
     } else if (own) {
       turns.push({ role: "assistant", content: message.text, ...(parts && { parts }) });
     } else {
@@ -52,7 +83,7 @@ function sentParts(parts: MessagePart[] | null): MessagePart[] | null {
 }
 
 /** The messages written before the given one, in conversation order. */
-export function messagesBefore(messages: MessageRow[], messageId: string): MessageRow[] {
+export function messagesBefore<M extends MessageRow>(messages: M[], messageId: string): M[] {
   const index = messages.findIndex((message) => message.id === messageId);
   return index < 0 ? messages : messages.slice(0, index);
 }

@@ -38,6 +38,7 @@ const agentProfileSchema = (mcpServers: readonly string[]) =>
         )
         .optional(),
       maxSteps: z.number().int().min(1).max(MAX_STEPS_LIMIT).optional(),
+      vision: z.boolean().optional(),
     })
     .superRefine((agent, ctx) => {
       for (const [index, grant] of (agent.tools ?? []).entries()) {
@@ -138,12 +139,13 @@ export class Roster {
   }
 
   listPublic(): PublicAgent[] {
-    return this.agents.map(({ id, name, description, model, tools }) => ({
+    return this.agents.map(({ id, name, description, model, tools, vision }) => ({
       id,
       name,
       description,
       model,
       tools: (tools ?? []).map((grant) => grant.name),
+      ...(vision !== undefined && { vision }),
     }));
   }
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { MessageRow } from "../db/schema";
 import type { ChatTurn } from "../llm/types";
 import type { Logger } from "../logger";
 import type { InProgressRun, RunRef, TurnMode } from "../protocol";
 import type { BaseAgent } from "./base-agent";
-import { buildHistory, messagesBefore } from "./history";
+import { buildHistory, type HistoryMessage, messagesBefore } from "./history";
 import type { AnswerHistory } from "./progress";
 import { Run, type RunEvents } from "./run";
 import type { Consult, ConsultOutcome } from "./tools/ask-agent";
@@ -15,7 +14,7 @@ export type RunManagerDeps = {
   history: AnswerHistory;
   coalesceMs: number;
   logger: Logger;
-  listMessages(input: { conversationId: string }): Promise<MessageRow[]>;
+  listMessages(input: { conversationId: string }): Promise<HistoryMessage[]>;
   /** Stores the row of an answer another agent asked for, before it starts. */
   storeNestedRun(input: {
     id: string;

@@ -17,7 +17,11 @@ export type AgentProfile = {
   tools?: ToolGrant[];
   /** Model → tool → model steps of one answer at most; DEFAULT_MAX_STEPS when absent. */
   maxSteps?: number;
+  /** Whether its model takes images; false: images are refused for it and left out of what it reads. Absent: it does. */
+  vision?: boolean;
 };
 
 /** What the browser may see of an agent: no prompt; its tools by the names they are granted under. */
-export type PublicAgent = Pick<AgentProfile, "id" | "name" | "description" | "model"> & { tools: string[] };
+export type PublicAgent = Pick<AgentProfile, "id" | "name" | "description" | "model" | "vision"> & {
+  tools: string[];
+};

@@ -1,5 +1,5 @@
 import type { ConversationRow, MessageRow } from "../db/schema";
-import type { ConversationSummary, InProgressRun, Message, MessagePart } from "../protocol";
+import type { Attachment, ConversationSummary, InProgressRun, Message, MessagePart } from "../protocol";
 import { partsOfText } from "../protocol/parts";
 
 export function toConversationSummary(row: ConversationRow): ConversationSummary {
@@ -19,7 +19,7 @@ export function toConversationSummary(row: ConversationRow): ConversationSummary
  * run still streaming. Every answer has parts: one stored before parts existed
  * gets its text as its one part.
  */
-export function toMessage(row: MessageRow, live?: InProgressRun): Message {
+export function toMessage(row: MessageRow, live?: InProgressRun, attachments?: Attachment[]): Message {
   const streaming = live !== undefined && row.status === "streaming";
   const text = streaming ? live.text : row.text;
   return {
@@ -31,6 +31,7 @@ export function toMessage(row: MessageRow, live?: InProgressRun): Message {
     createdAt: row.createdAt.toISOString(),
     error: row.error ?? null,
     ...(row.role === "assistant" && { parts: partsOfMessage(row, streaming ? live : undefined) }),
+    ...(attachments && attachments.length > 0 && { attachments }),
     ...(row.parentMessageId && {
       parentMessageId: row.parentMessageId,
       parentToolCallId: row.parentToolCallId ?? undefined,
@@ -45,9 +46,12 @@ function partsOfMessage(row: MessageRow, live: InProgressRun | undefined): Messa
 
 const TITLE_LENGTH = 60;
 
-/** A conversation's first title: the first line of its first message, shortened on a word boundary. */
-export function titleFromText(text: string): string {
-  const line = text.trim().split("\n")[0]?.trim() ?? "";
+/**
+ * A conversation's first title: the first line of its first message,
+ * shortened on a word boundary; for a message of files alone, the first file's name.
+ */
+export function titleFromText(text: string, fileName?: string): string {
+  const line = text.trim().split("\n")[0]?.trim() || fileName || "";
   if (line.length <= TITLE_LENGTH) return line || "New chat";
   const cut = line.slice(0, TITLE_LENGTH);
   const space = cut.lastIndexOf(" ");

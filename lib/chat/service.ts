@@ -3,11 +3,12 @@ import { mentionedAgentIds } from "../agents/mentions";
 import type { Roster } from "../agents/roster";
 import type { RunManager } from "../agents/run-manager";
 import { batched } from "../db/batched";
-import { ActiveRunLimitError, type SendInput, type Store } from "../db/queries";
+import { ActiveRunLimitError, AttachmentUnavailableError, type SendInput, type Store } from "../db/queries";
 import type { ConversationRow, MessageRow } from "../db/schema";
 import { AppError } from "../errors";
 import { type Limits, tooManyActiveRuns } from "../limits";
 import type {
+  Attachment,
   ConversationUnavailableEvent,
   InProgressRun,
   JoinConversationResult,
@@ -18,6 +19,7 @@ import type {
   Visibility,
 } from "../protocol";
 import { limits } from "../protocol/schemas";
+import { attachmentsByMessage, checkAttachments } from "./attachments";
 import { titleFromText, toConversationSummary, toMessage } from "./mappers";
 import type { ChatService, ConversationWithShare, LiveConversation, OpenTarget, RunDirectory } from "./types";
 
@@ -49,6 +51,16 @@ function nextShareId(row: ConversationRow, visibility: Visibility | undefined): 
   return row.visibility === "public" && row.shareId ? row.shareId : randomBytes(12).toString("base64url");
 }
 
+/** A file went with another conversation, or was deleted, between the check and the store. */
+function refuseTakenFiles(error: unknown): never {
+  if (!(error instanceof AttachmentUnavailableError)) throw error;
+  throw new AppError(
+    "bad_request:message",
+    "An attachment is no longer available (sent elsewhere or removed); upload it again.",
+    { cause: error },
+  );
+}
+
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, roster, runs, directory } = deps;
   /** Messages sent at the same moment are stored together, in one transaction. */
@@ -70,16 +82,22 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return row;
   }
 
-  function withMessages(
-    row: ConversationRow,
-    messages: MessageRow[],
-    live: InProgressRun[],
-  ): LiveConversation {
+  type Stored = { messages: MessageRow[]; files: Map<string, Attachment[]> };
+
+  /** The messages first: a file is stored with its message, so every message read has its files. */
+  async function storedMessages(conversationId: string): Promise<Stored> {
+    const messages = await store.listMessagesByConversationId({ conversationId });
+    const files = await store.listMessageAttachmentsByConversationId({ conversationId });
+    return { messages, files: attachmentsByMessage(files) };
+  }
+
+  function withMessages(row: ConversationRow, stored: Stored, live: InProgressRun[]): LiveConversation {
     const byId = new Map(live.map((run) => [run.messageId, run]));
+    const { messages, files } = stored;
     const streaming = new Set(messages.filter((m) => m.status === "streaming").map((m) => m.id));
     return {
       ...toConversationSummary(row),
-      messages: messages.map((m) => toMessage(m, byId.get(m.id))),
+      messages: messages.map((m) => toMessage(m, byId.get(m.id), files.get(m.id))),
       inProgress: live.filter((run) => streaming.has(run.messageId)),
     };
   }
@@ -108,6 +126,22 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     };
   }
 
+  /** The files a send carries; for a retry of a message already stored, whose files are now its conversation's, that send. */
+  async function filesFor(
+    input: { userId: string } & SendMessagePayload,
+    conversationId: string | undefined,
+    agentIds: string[],
+  ): Promise<Attachment[] | SendMessageResult> {
+    const ids = input.attachmentIds ?? [];
+    try {
+      return await checkAttachments({ store, roster, userId: input.userId, conversationId, ids, agentIds });
+    } catch (refusal) {
+      const repeated = await existingSend(input.userId, input.clientMessageId);
+      if (repeated) return repeated;
+      throw refusal;
+    }
+  }
+
   const service = {
     listAgents: () => roster.listPublic(),
 
@@ -117,14 +151,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
     async getConversation({ userId, conversationId }) {
       const row = await getOwnedConversation(userId, conversationId);
-      const messages = await store.listMessagesByConversationId({ conversationId });
-      return withMessages(row, messages, await directory.inProgress(conversationId));
+      const stored = await storedMessages(conversationId);
+      return withMessages(row, stored, await directory.inProgress(conversationId));
     },
 
     async getSharedConversation({ shareId }) {
       const row = await getReadableConversation("", { shareId });
-      const messages = await store.listMessagesByConversationId({ conversationId: row.id });
-      return withMessages(row, messages, await directory.inProgress(row.id));
+      const stored = await storedMessages(row.id);
+      return withMessages(row, stored, await directory.inProgress(row.id));
     },
 
     async createConversation({ userId, title, agentIds }) {
@@ -154,6 +188,21 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       deps.revokeAccess({ conversationId, ownerId: userId, reason: "deleted" });
     },
 
+    async exportConversation({ userId, conversationId }) {
+      const row = await store.getConversationById({ id: conversationId });
+      // Someone else's conversation is not confirmed to exist.
+      if (!row || row.ownerId !== userId) {
+        throw new AppError("not_found:conversation", "This conversation does not exist.");
+      }
+      const stored = await storedMessages(conversationId);
+      const { inProgress: _, ...conversation } = withMessages(
+        row,
+        stored,
+        await directory.inProgress(row.id),
+      );
+      return conversation;
+    },
+
     async sendMessage(input: { userId: string } & SendMessagePayload): Promise<SendMessageResult> {
       if (!deps.isAccepting()) {
         throw new AppError("unavailable:chat", "The server is restarting; send again in a moment.");
@@ -171,6 +220,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         ? await getOwnedConversation(input.userId, input.conversationId)
         : undefined;
       const agentIds = resolveAgentIds(input.agentIds, existing, input.text);
+      const files = await filesFor(input, existing?.id, agentIds);
+      if (!Array.isArray(files)) return files;
       const conversationId = existing?.id ?? randomUUID();
       const userMessageId = randomUUID();
       const stored = await storeSend({
@@ -178,7 +229,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           newConversation: {
             id: conversationId,
             ownerId: input.userId,
-            title: titleFromText(input.text),
+            title: titleFromText(input.text, files[0]?.name),
             agentIds,
           },
         }),
@@ -200,8 +251,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           status: "queued" as const,
           ownerNode: deps.nodeId,
         })),
+        attachmentIds: files.map((file) => file.id),
         maxActiveRuns: deps.limits.maxActiveRunsPerUser,
-      });
+      }).catch(refuseTakenFiles);
       if (stored instanceof ActiveRunLimitError) throw tooManyActiveRuns(stored.limit);
       if (!stored) {
         // A retry of a stored message, or of one stored a moment ago by a concurrent retry.
@@ -217,8 +269,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       };
       // The sender's acknowledgement goes out first; the room hears of the message after it.
       setImmediate(() => {
-        const { id, role, text, createdAt } = toMessage(stored.userMessage);
-        deps.announceMessage({ conversationId, message: { id, role, text, createdAt } });
+        const { id, role, text, createdAt, attachments } = toMessage(stored.userMessage, undefined, files);
+        deps.announceMessage({ conversationId, message: { id, role, text, createdAt, attachments } });
         runs.enqueue(conversationId, result.runs, input.mode);
       });
       return result;
@@ -284,8 +336,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           : new AppError("not_found:conversation", "This conversation does not exist.");
       }
       const live = await directory.inProgress(row.id);
-      const messages = await store.listMessagesByConversationId({ conversationId: row.id });
-      const { id, title, visibility, messages: shown, inProgress } = withMessages(row, messages, live);
+      const stored = await storedMessages(row.id);
+      const { id, title, visibility, messages: shown, inProgress } = withMessages(row, stored, live);
       return { conversation: { id, title, visibility, messages: shown }, inProgress };
     },
 

@@ -55,6 +55,8 @@ export interface ChatService {
     visibility?: Visibility;
   }): Promise<ConversationWithShare>;
   deleteConversation(input: { userId: string; conversationId: string }): Promise<void>;
+  /** The conversation and its messages for its owner to keep; not found for anyone else. */
+  exportConversation(input: { userId: string; conversationId: string }): Promise<Conversation>;
   sendMessage(input: { userId: string } & SendMessagePayload): Promise<SendMessageResult>;
   cancel(input: {
     userId: string;

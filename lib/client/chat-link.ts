@@ -54,6 +54,8 @@ export type OutgoingMessage = {
   agentIds: string[] | null;
   /** Absent: sequential. */
   mode?: TurnMode;
+  /** Files uploaded for it, in order. */
+  attachmentIds?: string[];
 };
 
 /** Which call the owner answers, and how. */
@@ -162,6 +164,7 @@ export class ChatLink {
       ...(conversationId ? { conversationId } : {}),
       ...(message.agentIds ? { agentIds: message.agentIds } : {}),
       ...(message.mode === "parallel" ? { mode: message.mode } : {}),
+      ...(message.attachmentIds?.length ? { attachmentIds: message.attachmentIds } : {}),
       text: message.text,
       clientMessageId: message.clientMessageId,
     });

@@ -30,6 +30,7 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
         sendState: "sent",
         sendError: null,
         agentIds: null,
+        ...(message.attachments && { attachments: message.attachments }),
       };
       return { ...state, entries: [...state.entries, entry] };
     }

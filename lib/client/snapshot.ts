@@ -98,6 +98,7 @@ export function applySnapshot(state: ChatState, snapshot: JoinConversationResult
       sendError: null,
       agentIds: local?.agentIds ?? null,
       mode: local?.mode,
+      ...(message.attachments && { attachments: message.attachments }),
     };
   });
   // Sends still in flight (or failed) are not stored yet; keep them after the history.

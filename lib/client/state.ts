@@ -43,6 +43,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
             sendError: null,
             agentIds: action.agentIds,
             mode: action.mode,
+            ...(action.attachments && action.attachments.length > 0 && { attachments: action.attachments }),
           },
         ],
       };

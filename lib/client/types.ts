@@ -1,4 +1,5 @@
 import type {
+  Attachment,
   ErrorInfo,
   JoinConversationResult,
   SendMessageResult,
@@ -23,6 +24,8 @@ export type UserEntry = {
   agentIds: string[] | null;
   /** Absent: sequential. */
   mode?: TurnMode;
+  /** The files it carries, in order; absent when none. */
+  attachments?: Attachment[];
 };
 
 export type ChatEntry = UserEntry | AssistantEntry;
@@ -50,6 +53,7 @@ export type ChatAction =
       text: string;
       agentIds: string[] | null;
       mode?: TurnMode;
+      attachments?: Attachment[];
       createdAt: string;
     }
   | { type: "send_acked"; clientMessageId: string; result: SendMessageResult }

@@ -1,4 +1,5 @@
-import type { RunOutcome, Store } from "./queries";
+import { type AttachmentContent, groupByMessage, type RunOutcome, type Store } from "./queries";
+import type { MessageRow } from "./schema";
 
 /** At most this many calls go in one statement by default; a burst beyond it takes a few. */
 const MAX_BATCH = 256;
@@ -53,6 +54,19 @@ export function batched<I, O>(
     });
 }
 
+/** Each user message with the files it carries, in order. */
+function withAttachments(
+  messages: MessageRow[],
+  files: ReadonlyArray<AttachmentContent>,
+): Array<MessageRow & { attachments?: AttachmentContent[] }> {
+  if (files.length === 0) return messages;
+  const byMessage = groupByMessage(files);
+  return messages.map((message) => {
+    const attachments = byMessage.get(message.id);
+    return attachments ? { ...message, attachments } : message;
+  });
+}
+
 /**
  * What runs read and write while they start and end, batched: hundreds of
  * answers starting (or ending) at once cost a few statements, not hundreds.
@@ -60,11 +74,20 @@ export function batched<I, O>(
 export function batchedRunStore(
   store: Pick<
     Store,
-    "listMessagesByConversationIds" | "markRunsStreaming" | "finishRuns" | "listConversationsRunningElsewhere"
+    | "listMessagesByConversationIds"
+    | "listAttachmentContentsByConversationIds"
+    | "markRunsStreaming"
+    | "finishRuns"
+    | "listConversationsRunningElsewhere"
   >,
   nodeId: string,
 ) {
-  const list = batched((ids: string[]) => store.listMessagesByConversationIds(ids));
+  // The files of a conversation are read with its messages: one more query per batch, not per answer.
+  const list = batched(async (ids: string[]) => {
+    const messages = await store.listMessagesByConversationIds(ids);
+    const files = await store.listAttachmentContentsByConversationIds(ids);
+    return messages.map((rows) => withAttachments(rows, files));
+  });
   const start = batched(async (inputs: Array<{ id: string; model: string }>) => {
     await store.markRunsStreaming(inputs);
     return inputs.map(() => undefined);

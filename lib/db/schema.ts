@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigserial,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import type {
   ErrorInfo,
   FinishReason,
@@ -90,3 +101,57 @@ export const messages = pgTable(
 );
 export type MessageRow = typeof messages.$inferSelect;
 export type NewMessageRow = typeof messages.$inferInsert;
+
+/** Raw bytes: node-postgres reads them as a Buffer, PGlite as a Uint8Array. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
+
+/**
+ * A file uploaded for a message. Until a message carries it, it belongs to its
+ * uploader alone (no conversation); sent, it belongs to the conversation and
+ * goes with it.
+ */
+export const attachments = pgTable(
+  "attachments",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    conversationId: text("conversation_id").references(() => conversations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** As the bytes say (see lib/attachments/sniff.ts), never as the upload claimed. */
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    content: bytea("content").notNull(),
+    /** A PDF's text, read once at upload; null for every other kind. */
+    text: text("text"),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index("attachments_conversation_idx").on(table.conversationId),
+    index("attachments_owner_unsent_idx")
+      .on(table.ownerId, table.createdAt)
+      .where(sql`conversation_id is null`),
+  ],
+);
+export type AttachmentRow = typeof attachments.$inferSelect;
+export type NewAttachmentRow = typeof attachments.$inferInsert;
+
+/** Which files a user message carries, in the order they were given; a file may go with several messages of its conversation. */
+export const messageAttachments = pgTable(
+  "message_attachments",
+  {
+    messageId: text("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    attachmentId: text("attachment_id")
+      .notNull()
+      .references(() => attachments.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.messageId, table.attachmentId] }),
+    index("message_attachments_attachment_idx").on(table.attachmentId),
+  ],
+);
+export type MessageAttachmentRow = typeof messageAttachments.$inferSelect;

@@ -4,8 +4,9 @@ import { createSessionToken, newUserId, SESSION_COOKIE, sessionCookieHeader } fr
 import { AppError, toAppError } from "../errors";
 import { MAX_BODY_BYTES } from "./body";
 import { clientAddress } from "./client-address";
+import { MULTIPART_OVERHEAD_BYTES } from "./multipart";
 import { appOrigin, arrivedOverHttps, isCrossOrigin } from "./origin";
-import { contentSecurityPolicy, newNonce, securityHeaders } from "./security-headers";
+import { contentSecurityPolicy, FILE_POLICY, newNonce, securityHeaders } from "./security-headers";
 
 type Handle = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 type Exposition = { contentType: string; body: string };
@@ -15,6 +16,8 @@ const NO_NEW_SESSION = /^\/(_next\/(static|image)|favicon\.ico|icon\.svg|api\/(?
 // Probes and static files need no identity, also behind an authenticating proxy.
 const NO_IDENTITY = /^\/(_next\/(static|image)|favicon\.ico|icon\.svg|api\/(health|ready)(\?|$)|metrics)/;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// The one write that takes a file rather than JSON.
+const UPLOAD_PATH = "/api/attachments";
 
 export type RequestListenerOptions = {
   handle: Handle;
@@ -22,6 +25,8 @@ export type RequestListenerOptions = {
   dev: boolean;
   /** The origin browsers use (PUBLIC_URL); else each request's own host. */
   publicUrl?: string;
+  /** ATTACHMENT_MAX_BYTES: the largest file POST /api/attachments takes. */
+  attachmentMaxBytes: number;
   /** Proxies in front whose X-Forwarded-For entries count (for limits per address). */
   trustProxy: number;
   /** Counts a new guest identity for an address; throws `rate_limited` past the limit. */
@@ -48,7 +53,10 @@ async function handleRequest(
   res: ServerResponse,
   options: RequestListenerOptions,
 ): Promise<void> {
-  const csp = contentSecurityPolicy({ nonce: newNonce(), dev: options.dev });
+  // A stored file is never a page: its answer gets the policy under which nothing runs.
+  const csp = req.url?.startsWith(`${UPLOAD_PATH}/`)
+    ? FILE_POLICY
+    : contentSecurityPolicy({ nonce: newNonce(), dev: options.dev });
   for (const [name, value] of Object.entries(
     securityHeaders({ csp, https: arrivedOverHttps(req, options.publicUrl) }),
   )) {
@@ -86,9 +94,9 @@ export function requestPath(url: string | undefined): string {
 
 /**
  * State changes come only from this app's own pages (or from clients that are
- * not browsers), only to the API, only as JSON, and never larger than the API
- * takes: a form or a text/plain body from another page is refused before it
- * is read.
+ * not browsers), only to the API, only as JSON (a file upload as a multipart
+ * form), and never larger than the API takes: a form or a text/plain body
+ * from another page is refused before it is read.
  */
 function checkWrite(req: IncomingMessage, path: string, options: RequestListenerOptions): void {
   if (!path.startsWith("/api/")) {
@@ -97,14 +105,17 @@ function checkWrite(req: IncomingMessage, path: string, options: RequestListener
   if (isCrossOrigin(req.headers, appOrigin(req, options.publicUrl))) {
     throw new AppError("forbidden:api", "Requests from other sites are refused.");
   }
+  const upload = path === UPLOAD_PATH && req.method === "POST";
   const length = req.headers["content-length"];
   const hasBody = req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
-  if (length !== undefined && Number(length) > MAX_BODY_BYTES) {
+  const maxBytes = upload ? options.attachmentMaxBytes + MULTIPART_OVERHEAD_BYTES : MAX_BODY_BYTES;
+  if (length !== undefined && Number(length) > maxBytes) {
     throw new AppError("payload_too_large:api", "The request body is too large.");
   }
+  const expected = upload ? "multipart/form-data" : "application/json";
   const type = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
-  if ((hasBody || type !== undefined) && type !== "application/json") {
-    throw new AppError("unsupported_media_type:api", "Send the body as application/json.");
+  if ((hasBody || type !== undefined) && type !== expected) {
+    throw new AppError("unsupported_media_type:api", `Send the body as ${expected}.`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { identify } from "../auth/identity";
 import { AppError, toAppError } from "../errors";
+import { idSchema } from "../protocol/schemas";
 import { getServices } from "../services";
 import { readBodyText } from "./body";
 
@@ -17,6 +18,16 @@ export function requireUserId(request: Request): string {
     );
   }
   return userId;
+}
+
+/** A route whose address holds one id: `/…/[id]`. */
+export type IdContext = { params: Promise<{ id: string }> };
+
+/** The id in the address, refused before any query when it could not be an id; `what` names it in the refusal. */
+export async function idInPath({ params }: IdContext, what: string): Promise<string> {
+  const parsed = idSchema.safeParse((await params).id);
+  if (!parsed.success) throw new AppError("bad_request:api", `The ${what} id in the address is not valid.`);
+  return parsed.data;
 }
 
 /** Reads and validates a JSON body, refusing oversized or malformed input with a clear message. */

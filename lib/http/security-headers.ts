@@ -28,6 +28,12 @@ export function contentSecurityPolicy(options: { nonce: string; dev: boolean }):
   ].join("; ");
 }
 
+/**
+ * The policy of a stored file served as it is: nothing in it may run or load
+ * anything, should a browser ever render it as a document.
+ */
+export const FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox";
+
 /** The headers every page and API answer carries. HSTS only where the browser arrived over HTTPS. */
 export function securityHeaders(options: { csp: string; https: boolean }): Record<string, string> {
   return {

@@ -17,6 +17,8 @@ export type Limits = {
   takeMessage(userId: string): Promise<void>;
   /** Gives back what takeMessage took: the message was a retry of one already stored. */
   returnMessage(userId: string): Promise<void>;
+  /** One file uploaded by this identity (RATE_LIMIT_UPLOADS_PER_MINUTE, shared by every replica). */
+  takeUpload(userId: string): Promise<void>;
   /** One new guest identity handed to this address (RATE_LIMIT_SESSIONS_PER_MINUTE, shared by every replica). */
   takeSession(address: string): Promise<void>;
   /** Answers one identity may have running at once; the database counts them when a message is stored. */
@@ -32,6 +34,7 @@ export type LimitsEnv = Pick<
   Env,
   | "RATE_LIMIT_MESSAGES_PER_MINUTE"
   | "RATE_LIMIT_SESSIONS_PER_MINUTE"
+  | "RATE_LIMIT_UPLOADS_PER_MINUTE"
   | "MAX_ACTIVE_RUNS_PER_USER"
   | "RATE_LIMIT_SOCKET_EVENTS_PER_SECOND"
   | "REDIS_KEY_PREFIX"
@@ -64,6 +67,7 @@ export function createLimits(input: { env: LimitsEnv; redis?: RedisClient }): Li
   };
   const messages = perMinute("messages", env.RATE_LIMIT_MESSAGES_PER_MINUTE);
   const sessions = perMinute("sessions", env.RATE_LIMIT_SESSIONS_PER_MINUTE);
+  const uploads = perMinute("uploads", env.RATE_LIMIT_UPLOADS_PER_MINUTE);
   const socketEvents = new RateLimiterMemory({
     keyPrefix: "socket-events",
     points: env.RATE_LIMIT_SOCKET_EVENTS_PER_SECOND * SOCKET_BURST_SECONDS,
@@ -74,6 +78,7 @@ export function createLimits(input: { env: LimitsEnv; redis?: RedisClient }): Li
     returnMessage: async (userId) => {
       await messages.reward(userId, 1).catch(() => {});
     },
+    takeUpload: (userId) => take(uploads, userId, "You're uploading files too fast."),
     takeSocketEvent: (socketId) => take(socketEvents, socketId, "Too many requests on this connection."),
     takeSession: (address) => take(sessions, address, "Too many new sessions from your network."),
     maxActiveRunsPerUser: env.MAX_ACTIVE_RUNS_PER_USER,

@@ -1,6 +1,6 @@
-import type { AssistantContent, JSONValue, ModelMessage, ToolContent } from "ai";
+import type { AssistantContent, JSONValue, ModelMessage, ToolContent, UserContent } from "ai";
 import type { MessagePart } from "../protocol";
-import type { ChatTurn } from "./types";
+import type { ChatTurn, TurnAttachment } from "./types";
 
 type ToolPart = Extract<MessagePart, { type: "tool" }>;
 
@@ -53,10 +53,37 @@ export function assistantWithTools(parts: MessagePart[]): ModelMessage[] {
   return messages;
 }
 
+/** Fenced so that no run of backticks inside the file can close the block early. */
+function fenced(text: string): string {
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (run) => run[0].length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}\n${text}\n${fence}`;
+}
+
+type UserPart = Exclude<UserContent, string>[number];
+
+/** An image goes as an image part (an `image_url` data URL on the wire), a text file as text under its name. */
+function attachmentPart(file: TurnAttachment): UserPart {
+  switch (file.type) {
+    case "image":
+      return { type: "image", image: file.data, mediaType: file.mediaType };
+    case "text":
+      return { type: "text", text: `File ${file.name}:\n${fenced(file.text)}` };
+    case "omitted":
+      return { type: "text", text: `[File ${file.name} left out: ${file.reason}]` };
+  }
+}
+
+function userContent(turn: Extract<ChatTurn, { role: "user" }>): UserContent {
+  if (!turn.attachments?.length) return turn.content;
+  const text: UserPart[] = turn.content.trim() ? [{ type: "text", text: turn.content }] : [];
+  return [...text, ...turn.attachments.map(attachmentPart)];
+}
+
 /** The conversation so far as AI SDK model messages. */
 export function toModelMessages(turns: ChatTurn[]): ModelMessage[] {
   return turns.flatMap((turn): ModelMessage[] => {
-    if (turn.role === "user") return [{ role: "user", content: turn.content }];
+    if (turn.role === "user") return [{ role: "user", content: userContent(turn) }];
     if (turn.parts?.some((part) => part.type === "tool")) return assistantWithTools(turn.parts);
     return [{ role: "assistant", content: turn.content }];
   });

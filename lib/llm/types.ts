@@ -3,12 +3,22 @@ import type { FinishReason, MessagePart, RunStatus, ToolApproval, Usage } from "
 import type { ToolChange } from "../protocol/parts";
 
 /**
- * One earlier message sent upstream. An assistant turn may carry its parts, so
- * the model sees the tool calls it made and their results (reasoning is never
- * sent back).
+ * A file a user message carried, as the model is sent it: an image as its
+ * bytes, a text file (or a PDF's text) as text under its name, or a note
+ * that a file was left out (an image for a model that cannot see).
+ */
+export type TurnAttachment =
+  | { type: "image"; name: string; mediaType: string; data: Uint8Array }
+  | { type: "text"; name: string; text: string }
+  | { type: "omitted"; name: string; reason: string };
+
+/**
+ * One earlier message sent upstream. A user turn may carry files; an
+ * assistant turn may carry its parts, so the model sees the tool calls it
+ * made and their results (reasoning is never sent back).
  */
 export type ChatTurn =
-  | { role: "user"; content: string }
+  | { role: "user"; content: string; attachments?: TurnAttachment[] }
   | { role: "assistant"; content: string; parts?: MessagePart[] };
 
 /**

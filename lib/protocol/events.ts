@@ -1,19 +1,21 @@
 import { z } from "../zod";
 import {
   agentIdsSchema,
+  attachmentIdsSchema,
   type conversationSchema,
   finishReasonSchema,
   idSchema,
   limits,
+  messageBodySchema,
   messagePartSchema,
   messageSchema,
-  messageTextSchema,
   nestedRunFields,
   runErrorSchema,
   toolApprovalSchema,
   toolStateSchema,
   turnModeSchema,
   usageSchema,
+  withTextOrFiles,
 } from "./schemas";
 
 /* ---------- client → server ---------- */
@@ -27,13 +29,17 @@ export type JoinConversationPayload = z.infer<typeof joinConversationSchema>;
 export const leaveConversationSchema = z.object({ conversationId: idSchema });
 export type LeaveConversationPayload = z.infer<typeof leaveConversationSchema>;
 
-export const sendMessageSchema = z.object({
-  conversationId: idSchema.optional(),
-  text: messageTextSchema,
-  agentIds: agentIdsSchema.optional(),
-  mode: turnModeSchema.optional(),
-  clientMessageId: idSchema,
-});
+export const sendMessageSchema = z
+  .object({
+    conversationId: idSchema.optional(),
+    text: messageBodySchema,
+    agentIds: agentIdsSchema.optional(),
+    mode: turnModeSchema.optional(),
+    /** Files uploaded with POST /api/attachments, in the order the message shows them. */
+    attachmentIds: attachmentIdsSchema.optional(),
+    clientMessageId: idSchema,
+  })
+  .superRefine(withTextOrFiles);
 export type SendMessagePayload = z.infer<typeof sendMessageSchema>;
 
 export const cancelProcessingSchema = z.object({
@@ -87,7 +93,7 @@ export type RemoveMessageResult = { removed: string[] };
 
 export const messageCreatedSchema = z.object({
   conversationId: z.string(),
-  message: messageSchema.pick({ id: true, role: true, text: true, createdAt: true }),
+  message: messageSchema.pick({ id: true, role: true, text: true, createdAt: true, attachments: true }),
 });
 export type MessageCreatedEvent = z.infer<typeof messageCreatedSchema>;
 

@@ -5,6 +5,7 @@ export const limits = {
   messageTextMax: 32_000,
   titleMax: 200,
   agentsPerMessageMax: 8,
+  attachmentsPerMessageMax: 8,
   idMax: 128,
 } as const;
 
@@ -97,6 +98,15 @@ export const messagePartSchema = z.discriminatedUnion("type", [
 ]);
 export type MessagePart = z.infer<typeof messagePartSchema>;
 
+/** A file a user message carries, as every client sees it; its bytes are at GET /api/attachments/:id. */
+export const attachmentSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+});
+export type Attachment = z.infer<typeof attachmentSchema>;
+
 export const messageSchema = z.object({
   id: z.string(),
   role: messageRoleSchema,
@@ -107,6 +117,8 @@ export const messageSchema = z.object({
   error: errorInfoSchema.nullable().optional(),
   /** An assistant message's reasoning, tool calls and text, in order; absent on user messages. */
   parts: z.array(messagePartSchema).optional(),
+  /** The files a user message carries, in order; absent when it carries none. */
+  attachments: z.array(attachmentSchema).optional(),
   ...nestedRunFields,
 });
 /** A stored message as the browser sees it. */
@@ -128,11 +140,32 @@ export const conversationSchema = conversationSummarySchema.extend({
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
-export const messageTextSchema = z
+/** What a message may say; empty only when it carries files (see withTextOrFiles). */
+export const messageBodySchema = z
   .string()
   .max(limits.messageTextMax, `A message may hold at most ${limits.messageTextMax} characters`)
-  .refine((text) => text.trim().length > 0, "A message needs some text")
   .refine((text) => !CONTROL_CHARACTER.test(text), "A message may not contain control characters");
+
+const NEEDS_TEXT = "A message needs some text";
+
+export const messageTextSchema = messageBodySchema.refine((text) => text.trim().length > 0, NEEDS_TEXT);
+
+export const attachmentIdsSchema = z
+  .array(idSchema)
+  .max(
+    limits.attachmentsPerMessageMax,
+    `A message may carry at most ${limits.attachmentsPerMessageMax} files`,
+  )
+  .refine((ids) => new Set(ids).size === ids.length, "A file may be attached only once");
+
+/** A message's text may be empty when it carries files: a picture can be the whole question. */
+export function withTextOrFiles<T extends { text: string; attachmentIds?: string[] }>(
+  message: T,
+  ctx: z.RefinementCtx,
+): void {
+  if (message.text.trim().length > 0 || (message.attachmentIds?.length ?? 0) > 0) return;
+  ctx.addIssue({ code: "custom", path: ["text"], message: NEEDS_TEXT });
+}
 
 export const agentIdsSchema = z.array(idSchema).min(1).max(limits.agentsPerMessageMax);
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { expect, test } from "./fixtures";
+import { expect, expectConsoleErrors, test } from "./fixtures";
 
 type AttackReport = { socket: string[]; posts: string[] };
 
@@ -121,8 +121,7 @@ test("a page of another origin on the same site can neither write nor open a soc
   // The app's own text/plain POSTs were refused as well (415): nothing but JSON is parsed.
   expect(userTexts.some((text) => text.includes("(post)"))).toBe(false);
   // The app page's own text/plain POSTs were answered 415, which Chromium reports on the console.
-  const unexpected = pageErrors.filter((entry) => !/status of 415/.test(entry));
-  pageErrors.splice(0, pageErrors.length, ...unexpected);
+  expectConsoleErrors(pageErrors, /status of 415/);
 });
 
 test("the app runs under its Content-Security-Policy without a single violation", async ({

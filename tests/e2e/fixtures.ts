@@ -55,4 +55,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   },
 });
 
+/** Takes out of `pageErrors` the entries a test expects (a refusal Chromium reports on the console). */
+export function expectConsoleErrors(pageErrors: string[], expected: RegExp): void {
+  const unexpected = pageErrors.filter((entry) => !expected.test(entry));
+  pageErrors.splice(0, pageErrors.length, ...unexpected);
+}
+
 export { expect };

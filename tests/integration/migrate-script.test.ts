@@ -32,7 +32,13 @@ describe("scripts/migrate.ts (the migration Job)", () => {
       const tables = await client.query<{ tablename: string }>(
         "select tablename from pg_tables where schemaname = 'public' order by tablename",
       );
-      expect(tables.rows.map((row) => row.tablename)).toEqual(["conversations", "messages", "users"]);
+      expect(tables.rows.map((row) => row.tablename)).toEqual([
+        "attachments",
+        "conversations",
+        "message_attachments",
+        "messages",
+        "users",
+      ]);
       const applied = await client.query<{ count: string }>(
         "select count(*) from drizzle.__drizzle_migrations",
       );

@@ -8,6 +8,7 @@ import type { RedisClient } from "@/lib/realtime/redis-adapter";
 const env = (overrides: Partial<LimitsEnv> = {}): LimitsEnv => ({
   RATE_LIMIT_MESSAGES_PER_MINUTE: 3,
   RATE_LIMIT_SESSIONS_PER_MINUTE: 2,
+  RATE_LIMIT_UPLOADS_PER_MINUTE: 2,
   MAX_ACTIVE_RUNS_PER_USER: 6,
   RATE_LIMIT_SOCKET_EVENTS_PER_SECOND: 2,
   REDIS_KEY_PREFIX: "test",

@@ -1,12 +1,16 @@
 import { z } from "zod";
+import { type ExportFormat, exportFormats } from "@/lib/chat/export";
 import { AppError } from "@/lib/errors";
+import { type IdContext, idInPath } from "@/lib/http/route";
 import {
   agentIdsSchema,
+  attachmentIdsSchema,
   idSchema,
-  messageTextSchema,
+  messageBodySchema,
   titleSchema,
   turnModeSchema,
   visibilitySchema,
+  withTextOrFiles,
 } from "@/lib/protocol";
 
 export const createConversationSchema = z.object({
@@ -21,21 +25,27 @@ export const updateConversationSchema = z
     "Give a title or a visibility",
   );
 
-export const postMessageSchema = z.object({
-  text: messageTextSchema,
-  agentIds: agentIdsSchema.optional(),
-  mode: turnModeSchema.optional(),
-  clientMessageId: idSchema.optional(),
-});
+export const postMessageSchema = z
+  .object({
+    text: messageBodySchema,
+    agentIds: agentIdsSchema.optional(),
+    mode: turnModeSchema.optional(),
+    attachmentIds: attachmentIdsSchema.optional(),
+    clientMessageId: idSchema.optional(),
+  })
+  .superRefine(withTextOrFiles);
 
 export const cancelSchema = z.object({ messageId: idSchema.optional() });
 
-export type ConversationContext = { params: Promise<{ id: string }> };
+export type ConversationContext = IdContext;
 
 /** The conversation id in the URL, refused before any query when it could not be an id. */
-export async function conversationIdOf({ params }: ConversationContext): Promise<string> {
-  const parsed = idSchema.safeParse((await params).id);
-  if (!parsed.success)
-    throw new AppError("bad_request:api", "The conversation id in the address is not valid.");
-  return parsed.data;
+export const conversationIdOf = (context: ConversationContext) => idInPath(context, "conversation");
+
+/** `?format=`: md (the default) or json. */
+export function exportFormatOf(request: Request): ExportFormat {
+  const format = new URL(request.url).searchParams.get("format") ?? "md";
+  const known = exportFormats.find((candidate) => candidate === format);
+  if (!known) throw new AppError("bad_request:api", `Export as ${exportFormats.join(" or ")}.`);
+  return known;
 }

@@ -1,7 +1,17 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "../client";
-import { conversations, type MessageRow, messages, type NewMessageRow, users } from "../schema";
+import {
+  attachments,
+  conversations,
+  type MessageRow,
+  messageAttachments,
+  messages,
+  type NewMessageRow,
+  users,
+} from "../schema";
 import { ACTIVE_RUNS_LOCK, ActiveRunLimitError, unfinished } from "./messages";
+
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** One user message to store with the placeholders of the answers it asks for. */
 export type SendInput = {
@@ -9,6 +19,8 @@ export type SendInput = {
   newConversation?: { id: string; ownerId: string; title: string; agentIds: string[] };
   userMessage: NewMessageRow & { authorId: string; clientMessageId: string };
   runs: NewMessageRow[];
+  /** Files the message carries, in order: its author's, unsent or already of this conversation. */
+  attachmentIds?: string[];
   /** The most answers its author may have queued or streaming once it is stored. */
   maxActiveRuns?: number;
 };
@@ -19,6 +31,36 @@ export type SendInput = {
  * would have broken (nothing stored either).
  */
 export type SendOutcome = { userMessage: MessageRow; runs: MessageRow[] } | null | ActiveRunLimitError;
+
+/** A file named by a send was not its author's to send there (taken by another send a moment ago, say). */
+export class AttachmentUnavailableError extends Error {
+  override readonly name = "AttachmentUnavailableError";
+}
+
+/** Gives each message its files, which from then on belong to its conversation. */
+async function bindAttachments(tx: Transaction, sends: readonly SendInput[]): Promise<void> {
+  const rows: Array<typeof messageAttachments.$inferInsert> = [];
+  for (const send of sends) {
+    const ids = [...new Set(send.attachmentIds ?? [])];
+    if (ids.length === 0) continue;
+    const { id: messageId, conversationId, authorId } = send.userMessage;
+    const bound = await tx
+      .update(attachments)
+      .set({ conversationId })
+      .where(
+        and(
+          inArray(attachments.id, ids),
+          eq(attachments.ownerId, authorId),
+          or(isNull(attachments.conversationId), eq(attachments.conversationId, conversationId)),
+        ),
+      )
+      .returning({ id: attachments.id });
+    if (bound.length !== ids.length)
+      throw new AttachmentUnavailableError("an attachment cannot go with this message");
+    rows.push(...ids.map((attachmentId, position) => ({ messageId, attachmentId, position })));
+  }
+  if (rows.length > 0) await tx.insert(messageAttachments).values(rows);
+}
 
 export function sendQueries(db: Database) {
   return {
@@ -102,6 +144,7 @@ export function sendQueries(db: Database) {
         if (droppedMessages.length > 0)
           await tx.delete(messages).where(inArray(messages.id, droppedMessages));
 
+        await bindAttachments(tx, admitted);
         const runRows = admitted.flatMap((input) => input.runs);
         const runs = runRows.length > 0 ? await tx.insert(messages).values(runRows).returning() : [];
         const runsByMessage = new Map<string, MessageRow[]>();

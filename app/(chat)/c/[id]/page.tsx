@@ -13,7 +13,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function ConversationPage({ params }: Props) {
   const { id } = await params;
   const { snapshot, shareId } = await loadOwnConversation(id);
-  const { agents, modelLabel } = chatPageContext();
+  const { agents, modelLabel, attachmentMaxBytes } = chatPageContext();
   return (
     <ChatView
       // Opening another conversation starts a fresh view, not this one's state.
@@ -23,6 +23,7 @@ export default async function ConversationPage({ params }: Props) {
       modelLabel={modelLabel}
       initial={snapshot}
       shareUrl={shareId ? `/s/${encodeURIComponent(shareId)}` : null}
+      attachmentMaxBytes={attachmentMaxBytes}
     />
   );
 }

@@ -16,6 +16,7 @@ export const POST = route(async (request: Request, context: ConversationContext)
     text: body.text,
     agentIds: body.agentIds,
     mode: body.mode,
+    attachmentIds: body.attachmentIds,
     clientMessageId: body.clientMessageId ?? randomUUID(),
   });
   return Response.json({ ok: true, ...result }, { status: 202 });

@@ -1,0 +1,17 @@
+import { exportResponse } from "@/lib/chat/export";
+import { requireUserId, route } from "@/lib/http/route";
+import { getServices } from "@/lib/services";
+import { type ConversationContext, conversationIdOf, exportFormatOf } from "../../schemas";
+
+export const dynamic = "force-dynamic";
+
+/** The conversation as a file to keep, for its owner: `?format=md` (the default) or `?format=json`. */
+export const GET = route(async (request: Request, context: ConversationContext) => {
+  const userId = requireUserId(request);
+  const id = await conversationIdOf(context);
+  const format = exportFormatOf(request);
+  const { chat } = getServices();
+  const conversation = await chat.exportConversation({ userId, conversationId: id });
+  const names = new Map(chat.listAgents().map((agent) => [agent.id, agent.name]));
+  return exportResponse(conversation, format, { agentName: (agentId) => names.get(agentId) ?? agentId });
+});
