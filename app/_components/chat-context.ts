@@ -1,13 +1,13 @@
 "use client";
 
 import { createContext } from "react";
-import type { ApprovalAnswer } from "@/lib/client/chat-link";
+import type { ToolCallAnswer } from "@/lib/client/chat-link";
 import type { NestedRuns } from "@/lib/client/nested";
 import type { Ack } from "@/lib/protocol";
 
 /** What the owner can do from inside a message; share viewers get none of it. */
 export type OwnerActions = {
-  answerApproval?: (answer: ApprovalAnswer) => Promise<Ack>;
+  answerApproval?: (answer: ToolCallAnswer) => Promise<Ack>;
   stopRun?: (messageId: string) => void;
 };
 

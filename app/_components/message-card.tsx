@@ -1,6 +1,7 @@
 "use client";
 
 import { memo, useContext, useEffect, useState } from "react";
+import { waitsOnOthers } from "@/lib/client/activity";
 import { callKey } from "@/lib/client/nested";
 import { isTerminal, tokenRate } from "@/lib/client/run";
 import { type AssistantEntry, displayStatus } from "@/lib/client/state";
@@ -109,7 +110,7 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry,
         {showProgress ? (
           <ProgressBar
             progress={progress}
-            etaMs={revealing || waitingOnOthers(entry) ? null : entry.etaMs}
+            etaMs={revealing || waitsOnOthers(entry) ? null : entry.etaMs}
             tokensPerSecond={tokenRate(entry)}
             done={status === "complete"}
           />
@@ -187,17 +188,5 @@ function NestedAnswers({ messageId, toolCallId }: { messageId: string; toolCallI
         <AssistantMessage key={run.key} entry={run} onStop={stopRun} />
       ))}
     </div>
-  );
-}
-
-/**
- * The answer waits on someone else — the owner's approval, or an agent it
- * asked — so no estimate of its time left holds until they are done.
- */
-function waitingOnOthers(entry: AssistantEntry): boolean {
-  const last = entry.parts.at(-1);
-  if (last?.type !== "tool") return false;
-  return (
-    last.state === "approval-requested" || (last.toolName === "ask_agent" && last.state === "input-available")
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type ApprovalAnswer, ChatLink, type OutgoingMessage } from "@/lib/client/chat-link";
+import { ChatLink, type OutgoingMessage, type ToolCallAnswer } from "@/lib/client/chat-link";
 import { getSocket } from "@/lib/client/socket";
 import {
   type AssistantEntry,
@@ -172,7 +172,7 @@ export function useChat({
 
   /** The owner's answer to a tool call waiting for approval; resolves with the server's acknowledgement. */
   const answerApproval = useCallback(
-    (answer: ApprovalAnswer): Promise<Ack> =>
+    (answer: ToolCallAnswer): Promise<Ack> =>
       link.current?.answerApproval(answer) ?? Promise.resolve({ ok: false, error: notConnected }),
     [],
   );

@@ -49,7 +49,7 @@ function askedBy(run: AssistantEntry, state: ChatState): string | null {
 }
 
 function activityOf(run: AssistantEntry): { activity: Activity; tool?: string } {
-  // Waiting for its turn, as the server said; an answer just asked for is not, until it says so.
+  // Waiting for its turn, as the server said (or, for answers asked in turn, as the acknowledgement foretold).
   if (run.waiting?.status === "queued") return { activity: "queued" };
   const last = run.parts.at(-1);
   if (run.phase !== "streaming" || !last) return { activity: "thinking" };
@@ -60,6 +60,18 @@ function activityOf(run: AssistantEntry): { activity: Activity; tool?: string } 
     return { activity: "tool", tool: last.toolName };
   // A tool has answered: the model is at work on its next step.
   return { activity: "thinking" };
+}
+
+/**
+ * The answer waits on someone else — the owner's approval, or an agent it
+ * asked — so no estimate of its time left holds until they are done.
+ */
+export function waitsOnOthers(run: AssistantEntry): boolean {
+  const last = run.parts.at(-1);
+  if (last?.type !== "tool") return false;
+  return (
+    last.state === "approval-requested" || (last.toolName === "ask_agent" && last.state === "input-available")
+  );
 }
 
 function wordsFor(name: string, activity: Activity, tool = "a tool", asked: string | null = null): string {

@@ -59,7 +59,7 @@ export type OutgoingMessage = {
 };
 
 /** Which call the owner answers, and how. */
-export type ApprovalAnswer = Omit<ApproveToolCallPayload, "conversationId">;
+export type ToolCallAnswer = Omit<ApproveToolCallPayload, "conversationId">;
 
 const timeoutError: ErrorInfo = {
   code: "timeout",
@@ -194,7 +194,7 @@ export class ChatLink {
   }
 
   /** The owner's answer to a tool call waiting for approval; a lost acknowledgement reads as a timeout. */
-  async answerApproval(answer: ApprovalAnswer): Promise<Ack> {
+  async answerApproval(answer: ToolCallAnswer): Promise<Ack> {
     const conversationId = this.conversationId() ?? this.joinedId;
     if (!conversationId)
       return { ok: false, error: { code: "not_found:conversation", message: "No conversation." } };

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { ChatPage } from "./pages/chat-page";
 
@@ -28,17 +28,6 @@ const quillAnswer = quillTokens.join("");
 const atlasTokens = ["Quill", " wrote", " a", " haiku", " for", " you."];
 const atlasAnswer = atlasTokens.join("");
 const CALCULATE = '{"expression":"6*7"}';
-
-/** Shares the owner's conversation and opens it in a browser of its own, as someone else. */
-async function openAsViewer(owner: Page, browser: Browser, baseURL: string | undefined): Promise<Page> {
-  await owner.getByTestId("share-button").click();
-  const shareUrl = (await owner.getByTestId("share-url").textContent()) ?? "";
-  expect(shareUrl).toMatch(/\/s\/[^/]+$/);
-  const guest = await browser.newContext({ baseURL });
-  const viewer = await guest.newPage();
-  await viewer.goto(shareUrl);
-  return viewer;
-}
 
 /** A page's activity strip as agent:activity pairs. */
 const activityOf = (page: Page) =>
@@ -151,7 +140,7 @@ test("an agent asked by another answers live inside the asking card, for the own
   await expectOneAnswerHoldingQuills(chat);
   await chat.screenshot(testInfo, "2-nested-reloaded");
 
-  const viewer = await openAsViewer(page, browser, baseURL);
+  const viewer = await chat.openAsViewer(browser, baseURL);
   const shared = new ChatPage(viewer);
   await expectOneAnswerHoldingQuills(shared);
   await expect(viewer.getByTestId("stop-run")).toHaveCount(0);
@@ -221,7 +210,7 @@ test("a tool that needs approval waits for the owner: the owner approves, a shar
   await chat.screenshot(testInfo, "0-approval-owner-dark");
   await page.emulateMedia({ colorScheme: "light" });
 
-  const viewer = await openAsViewer(page, browser, baseURL);
+  const viewer = await chat.openAsViewer(browser, baseURL);
   const sharedCard = viewer.locator('[data-testid="tool-call"][data-tool-name="calculator"]');
   await expect(sharedCard.getByTestId("tool-approval")).toContainText("Waiting for the owner's approval.");
   await expect(sharedCard.getByTestId("approve-tool")).toHaveCount(0);

@@ -70,11 +70,7 @@ test("the activity strip says who is doing what, to the owner and to a share vie
   await chat.openNewChat();
   await chat.send("Ready?");
   await expect(chat.lastAnswer().root).toHaveAttribute("data-status", "complete");
-  await page.getByTestId("share-button").click();
-  const shareUrl = (await page.getByTestId("share-url").textContent()) ?? "";
-  const guest = await browser.newContext({ baseURL });
-  const viewer = await guest.newPage();
-  await viewer.goto(shareUrl);
+  const viewer = await chat.openAsViewer(browser, baseURL);
   await expect(viewer.getByTestId("agent-activity")).toBeAttached();
   await expect(viewer.getByTestId("agent-activity-item")).toHaveCount(0);
 
@@ -122,7 +118,7 @@ test("the activity strip says who is doing what, to the owner and to a share vie
     expect(quill.slice(0, 1)).toEqual(["quill:thinking"]);
     expect(quill).toContain("quill:writing");
   }
-  await guest.close();
+  await viewer.context().close();
 });
 
 test("@ in the composer lists the agents; each one picked by keyboard or mouse is asked, in order", async ({

@@ -68,19 +68,14 @@ test("reasoning grows on screen while the model thinks, folds when the answer st
   await reloaded.reasoningToggle.click();
   await expect(reloaded.reasoningText).toBeVisible();
 
-  await page.getByTestId("share-button").click();
-  const shareUrl = (await page.getByTestId("share-url").textContent()) ?? "";
-  expect(shareUrl).toMatch(/\/s\/[^/]+$/);
-  const guest = await browser.newContext({ baseURL });
-  const viewer = await guest.newPage();
-  await viewer.goto(shareUrl);
+  const viewer = await chat.openAsViewer(browser, baseURL);
   const shared = viewer.locator('[data-testid="message"][data-role="assistant"]').last();
   await expect(shared.getByTestId("reasoning")).toBeVisible();
   await shared.getByTestId("reasoning-toggle").click();
   await expect(shared.getByTestId("reasoning-text")).toHaveText(fullReasoning);
   await expect(shared.getByTestId("streaming-text")).toHaveText(fullAnswer);
   await viewer.screenshot({ path: testInfo.outputPath("3-shared.png") });
-  await guest.close();
+  await viewer.context().close();
 });
 
 test("reasoning sent inside <think> tags shows as reasoning and never as markup", async ({

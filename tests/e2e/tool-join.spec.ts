@@ -24,7 +24,6 @@ const ANSWER = Array.from({ length: 12 }, (_, i) => (i === 0 ? "Done waiting" : 
 test("a viewer who opens the share page while a tool runs sees the reasoning and the running call, then its result and the answer", async ({
   chat,
   gateway,
-  page,
   browser,
   baseURL,
 }, testInfo) => {
@@ -42,11 +41,7 @@ test("a viewer who opens the share page while a tool runs sees the reasoning and
   const card = chat.lastAnswer().toolCard("wait");
   await expect(card.status).toHaveText("Running wait…");
 
-  await page.getByTestId("share-button").click();
-  const shareUrl = (await page.getByTestId("share-url").textContent()) ?? "";
-  const guest = await browser.newContext({ baseURL });
-  const viewer = await guest.newPage();
-  await viewer.goto(shareUrl);
+  const viewer = await chat.openAsViewer(browser, baseURL);
   const shared = viewer.locator('[data-testid="message"][data-role="assistant"]').last();
   const sharedCard = shared.locator('[data-testid="tool-call"][data-tool-name="wait"]');
   // Joined mid-call: the server's snapshot has the reasoning and the call, still running.
@@ -63,7 +58,7 @@ test("a viewer who opens the share page while a tool runs sees the reasoning and
   await expect(card.output).toHaveText("waited");
   await expect(chat.lastAnswer().text).toHaveText(ANSWER.join(""));
   await viewer.screenshot({ path: testInfo.outputPath("1-answered.png") });
-  await guest.close();
+  await viewer.context().close();
 });
 
 test("Stop during a running tool ends the answer at once, keeps the call as stopped, and a reload shows the same", async ({

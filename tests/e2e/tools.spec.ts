@@ -100,19 +100,14 @@ test("a tool card shows its arguments as they stream, runs, shows its result, an
   ).toBe(true);
   await chat.screenshot(testInfo, "3-reloaded");
 
-  await page.getByTestId("share-button").click();
-  const shareUrl = (await page.getByTestId("share-url").textContent()) ?? "";
-  expect(shareUrl).toMatch(/\/s\/[^/]+$/);
-  const guest = await browser.newContext({ baseURL });
-  const viewer = await guest.newPage();
-  await viewer.goto(shareUrl);
+  const viewer = await chat.openAsViewer(browser, baseURL);
   const shared = viewer.locator('[data-testid="message"][data-role="assistant"]').last();
   const sharedCard = shared.locator('[data-testid="tool-call"][data-tool-name="calculator"]');
   await expect(sharedCard).toHaveAttribute("data-state", "output-available");
   await expect(sharedCard.getByTestId("tool-output")).toHaveText("42");
   await expect(shared.getByTestId("streaming-text")).toHaveText(fullAnswer);
   await viewer.screenshot({ path: testInfo.outputPath("4-shared.png") });
-  await guest.close();
+  await viewer.context().close();
 });
 
 test("a tool that fails shows its error, and the answer goes on", async ({

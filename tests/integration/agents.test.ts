@@ -28,6 +28,8 @@ const agents = [
   { id: "sage", name: "Sage", systemPrompt: "Answer." },
 ];
 const APPROVAL_TIMEOUT_MS = 3_000;
+// Shorter than the approval wait and the slowest nested answer: neither may count against them.
+const STALL_AND_TOOL_TIMEOUT_MS = "2000";
 
 const following = followingSockets();
 let running: GatewayServer;
@@ -37,7 +39,11 @@ let url: string;
 beforeAll(async () => {
   running = await startServerWithGateway({
     agents,
-    env: { TOOL_APPROVAL_TIMEOUT_MS: String(APPROVAL_TIMEOUT_MS), LLM_CHUNK_TIMEOUT_MS: "5000" },
+    env: {
+      TOOL_APPROVAL_TIMEOUT_MS: String(APPROVAL_TIMEOUT_MS),
+      LLM_CHUNK_TIMEOUT_MS: STALL_AND_TOOL_TIMEOUT_MS,
+      TOOL_TIMEOUT_MS: STALL_AND_TOOL_TIMEOUT_MS,
+    },
   });
   gateway = running.gateway;
   url = running.server.url;
@@ -90,7 +96,8 @@ describe("ask_agent", () => {
   it("runs the asked agent as a nested run, streamed live with its parent's ids, and returns its answer as the result", async () => {
     gateway.enqueue(
       { toolCalls: [askCall("call_ask", "sage", "What is two and two?")] },
-      { tokens: ["Four", ",", " surely", "."], tokenDelayMs: 150 },
+      // 2.8 s in all, past TOOL_TIMEOUT_MS: an asked agent's answer has the timeouts of a run, not of a tool.
+      { tokens: ["Four", ",", " surely", "."], tokenDelayMs: 700 },
       { tokens: ["Sage", " says", " four."] },
     );
     const { cookie } = await newSession(url);

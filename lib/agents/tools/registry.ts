@@ -23,9 +23,6 @@ export function isBuiltInTool(name: string): name is BuiltInToolName {
   return (builtInToolNames as readonly string[]).includes(name);
 }
 
-/** Names the model never sees on an MCP tool: the built-in tools'. */
-const reservedToolNames: readonly string[] = builtInToolNames;
-
 /**
  * Why the roster may not grant this tool, or null when it may. `mcpServers`
  * are the servers of MCP_SERVERS; whether a granted MCP tool exists is known
@@ -127,7 +124,7 @@ export async function mcpToolsForRun(input: {
   );
   const names = mcpToolNames(
     granted.map(({ server, definition }) => ({ server, tool: definition.name })),
-    reservedToolNames,
+    builtInToolNames,
   );
   return {
     tools: granted.map(({ server, definition }, index) => ({

@@ -1,4 +1,4 @@
-import { expect, type Locator, type Page, type TestInfo } from "@playwright/test";
+import { type Browser, expect, type Locator, type Page, type TestInfo } from "@playwright/test";
 import type { Conversation } from "@/lib/protocol";
 import { own, sampleToolSteps, ToolCard, type ToolSample } from "./tool-card";
 
@@ -35,6 +35,19 @@ export class ChatPage {
     const id = new URL(this.page.url()).pathname.match(/^\/c\/([^/]+)$/)?.[1];
     if (!id) throw new Error(`no conversation in ${this.page.url()}`);
     return decodeURIComponent(id);
+  }
+
+  /**
+   * Shares the conversation on screen and opens its link in a browser context
+   * of its own, as someone else; close it with `viewer.context().close()`.
+   */
+  async openAsViewer(browser: Browser, baseURL: string | undefined): Promise<Page> {
+    await this.page.getByTestId("share-button").click();
+    const shareUrl = (await this.page.getByTestId("share-url").textContent()) ?? "";
+    expect(shareUrl).toMatch(/\/s\/[^/]+$/);
+    const viewer = await (await browser.newContext({ baseURL })).newPage();
+    await viewer.goto(shareUrl);
+    return viewer;
   }
 
   /** The same conversation in a second tab of this browser (same identity), live. */
