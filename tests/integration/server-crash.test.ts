@@ -148,7 +148,7 @@ describe("several replicas on one PostgreSQL and Redis", () => {
       servers.push(nodeA);
       const { cookie } = await newSession(nodeA.url);
       const onA = await follow(nodeA, cookie);
-      const tokens = words(1_500, "n");
+      const tokens = words(4_000, "n");
       gateway.enqueue({ tokens, tokenDelayMs: 10 });
       const ack = expectOk(
         await request(onA.socket, "send_message", { text: "Long", clientMessageId: "nodes" }),
