@@ -72,6 +72,9 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
     case "conversation_unavailable":
       // What was shown goes with the access, as it would on reloading the page.
       return { ...state, entries: [], unavailable: event.payload.reason };
+    case "answer_created":
+    case "branch_switched":
+      return state;
     case "message_removed": {
       const removed = new Set(event.payload.messageIds);
       return { ...state, entries: state.entries.filter((entry) => !(entry.id && removed.has(entry.id))) };

@@ -41,6 +41,11 @@ export const conversations = pgTable(
     visibility: text("visibility").$type<Visibility>().notNull().default("private"),
     shareId: text("share_id").unique(),
     agentIds: jsonb("agent_ids").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /**
+     * The last message of the branch shown and sent upstream: the active path
+     * runs from it up through each message's parent. Null before the first message.
+     */
+    activeLeafId: text("active_leaf_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -61,6 +66,13 @@ export const messages = pgTable(
     /** The user who wrote a user message; idempotent sends are keyed on it. */
     authorId: text("author_id"),
     clientMessageId: text("client_message_id"),
+    /**
+     * The message before this one on its branch (null for the first): a
+     * conversation is a tree. An edit is a sibling of the message it edits, a
+     * regenerated answer a sibling of the answer; an answer asked for by
+     * another agent (`parentMessageId`) is not in the tree and has none.
+     */
+    parentId: text("parent_id"),
     /** For an agent's answer: the user message it answers. */
     replyToId: text("reply_to_id"),
     agentId: text("agent_id"),
@@ -96,6 +108,7 @@ export const messages = pgTable(
     index("messages_conversation_position_idx").on(table.conversationId, table.position),
     uniqueIndex("messages_author_client_message_idx").on(table.authorId, table.clientMessageId),
     index("messages_reply_to_idx").on(table.replyToId),
+    index("messages_parent_idx").on(table.parentId),
     index("messages_status_idx").on(table.status),
   ],
 );

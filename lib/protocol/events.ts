@@ -48,6 +48,28 @@ export const cancelProcessingSchema = z.object({
 });
 export type CancelProcessingPayload = z.infer<typeof cancelProcessingSchema>;
 
+/** A new branch from a user message: a sibling of it with this text (and its files), answered anew. */
+export const editMessageSchema = z.object({
+  conversationId: idSchema,
+  messageId: idSchema,
+  text: messageBodySchema,
+  clientMessageId: idSchema,
+});
+export type EditMessagePayload = z.infer<typeof editMessageSchema>;
+
+/** A sibling of an answer: the same question answered again, by the same agent or another one. */
+export const regenerateSchema = z.object({
+  conversationId: idSchema,
+  messageId: idSchema,
+  agentId: idSchema.optional(),
+  clientMessageId: idSchema,
+});
+export type RegeneratePayload = z.infer<typeof regenerateSchema>;
+
+/** Makes the branch through this message the active one (owner only). */
+export const switchBranchSchema = z.object({ conversationId: idSchema, messageId: idSchema });
+export type SwitchBranchPayload = z.infer<typeof switchBranchSchema>;
+
 /** Takes back a message whose answers have not started yet (it waits for the agents at work). */
 export const removeMessageSchema = z.object({ conversationId: idSchema, messageId: idSchema });
 export type RemoveMessagePayload = z.infer<typeof removeMessageSchema>;
@@ -81,10 +103,15 @@ export type AckError = { ok: false; error: { code: string; message: string; retr
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
 
 export type JoinConversationResult = {
-  conversation: Pick<z.infer<typeof conversationSchema>, "id" | "title" | "visibility" | "messages">;
+  conversation: Pick<
+    z.infer<typeof conversationSchema>,
+    "id" | "title" | "visibility" | "messages" | "activeLeafId" | "otherBranches"
+  >;
   inProgress: InProgressRun[];
 };
+/** For `regenerate`, `userMessageId` is the question the new answer replies to. */
 export type SendMessageResult = { conversationId: string; userMessageId: string; runs: RunRef[] };
+export type SwitchBranchResult = { activeLeafId: string };
 export type CancelProcessingResult = { cancelled: string[] };
 /** The message and its answers, all removed. */
 export type RemoveMessageResult = { removed: string[] };
@@ -93,9 +120,35 @@ export type RemoveMessageResult = { removed: string[] };
 
 export const messageCreatedSchema = z.object({
   conversationId: z.string(),
-  message: messageSchema.pick({ id: true, role: true, text: true, createdAt: true, attachments: true }),
+  message: messageSchema.pick({
+    id: true,
+    role: true,
+    text: true,
+    createdAt: true,
+    attachments: true,
+    parentId: true,
+  }),
 });
 export type MessageCreatedEvent = z.infer<typeof messageCreatedSchema>;
+
+/** An answer placed in the tree, before any of its run's events: queued, with its parent and question. */
+export const answerCreatedSchema = z.object({
+  conversationId: z.string(),
+  message: z.object({
+    id: z.string(),
+    role: z.literal("assistant"),
+    agentId: z.string(),
+    parentId: z.string(),
+    replyToId: z.string(),
+    status: z.literal("queued"),
+    createdAt: z.string(),
+  }),
+});
+export type AnswerCreatedEvent = z.infer<typeof answerCreatedSchema>;
+
+/** The conversation's active path now ends here: after every send, edit, regenerate and switch. */
+export const branchSwitchedSchema = z.object({ conversationId: z.string(), activeLeafId: z.string() });
+export type BranchSwitchedEvent = z.infer<typeof branchSwitchedSchema>;
 
 export const agentProcessingStartedSchema = z.object({
   conversationId: z.string(),
@@ -253,6 +306,9 @@ export interface ClientToServerEvents {
   cancel_processing: (payload: CancelProcessingPayload, ack: AckCallback<CancelProcessingResult>) => void;
   remove_message: (payload: RemoveMessagePayload, ack: AckCallback<RemoveMessageResult>) => void;
   approve_tool_call: (payload: ApproveToolCallPayload, ack: AckCallback) => void;
+  edit_message: (payload: EditMessagePayload, ack: AckCallback<SendMessageResult>) => void;
+  regenerate: (payload: RegeneratePayload, ack: AckCallback<SendMessageResult>) => void;
+  switch_branch: (payload: SwitchBranchPayload, ack: AckCallback<SwitchBranchResult>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -267,6 +323,8 @@ export interface ServerToClientEvents {
   agent_message: (event: AgentMessageEvent) => void;
   conversation_unavailable: (event: ConversationUnavailableEvent) => void;
   message_removed: (event: MessageRemovedEvent) => void;
+  answer_created: (event: AnswerCreatedEvent) => void;
+  branch_switched: (event: BranchSwitchedEvent) => void;
 }
 
 export type RunQuery = { conversationId: string; messageId?: string };
@@ -301,6 +359,8 @@ export const serverEvents = [
   "agent_message",
   "conversation_unavailable",
   "message_removed",
+  "answer_created",
+  "branch_switched",
 ] as const satisfies readonly (keyof ServerToClientEvents)[];
 
 /** The schema of each server event, for whoever must check what arrives. */
@@ -316,6 +376,8 @@ export const serverEventSchemas = {
   agent_message: agentMessageSchema,
   conversation_unavailable: conversationUnavailableSchema,
   message_removed: messageRemovedSchema,
+  answer_created: answerCreatedSchema,
+  branch_switched: branchSwitchedSchema,
 } as const satisfies Record<(typeof serverEvents)[number], z.ZodType>;
 
 export const roomForConversation = (conversationId: string) => `conversation:${conversationId}`;

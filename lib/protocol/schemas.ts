@@ -119,6 +119,14 @@ export const messageSchema = z.object({
   parts: z.array(messagePartSchema).optional(),
   /** The files a user message carries, in order; absent when it carries none. */
   attachments: z.array(attachmentSchema).optional(),
+  /**
+   * The message before this one on its branch; null for the first message
+   * (and for an answer another agent asked for, shown inside its asker).
+   * Every message the server sends has it; absent means not known.
+   */
+  parentId: z.string().nullable().optional(),
+  /** An answer's question: the user message it answers. */
+  replyToId: z.string().nullable().optional(),
   ...nestedRunFields,
 });
 /** A stored message as the browser sees it. */
@@ -136,7 +144,12 @@ export const conversationSummarySchema = z.object({
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
 export const conversationSchema = conversationSummarySchema.extend({
+  /** The active path, root to leaf, in order: what is shown and sent upstream. */
   messages: z.array(messageSchema),
+  /** The last message of the active path; null while there is none; absent means not known. */
+  activeLeafId: z.string().nullable().optional(),
+  /** Every message of the other branches, in the order they were written; absent where not asked for. */
+  otherBranches: z.array(messageSchema).optional(),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
