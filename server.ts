@@ -27,6 +27,8 @@ import { createLogger, type Logger } from "./lib/logger";
 import { createMetrics } from "./lib/metrics";
 import { createNodeId } from "./lib/node-id";
 import {
+  broadcastAnswerCreated,
+  broadcastBranchSwitched,
   broadcastMessageCreated,
   broadcastMessageRemoved,
   createRunBroadcaster,
@@ -217,6 +219,8 @@ async function main(): Promise<void> {
     runs,
     directory,
     announceMessage: (event) => broadcastMessageCreated(io, event),
+    announceAnswer: (event) => broadcastAnswerCreated(io, event),
+    announceBranch: (event) => broadcastBranchSwitched(io, event),
     announceRemoved: (event) => broadcastMessageRemoved(io, event),
     revokeAccess: (event) => revokeConversationAccess(io, event),
     isAccepting: () => accepting,

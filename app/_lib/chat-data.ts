@@ -36,8 +36,8 @@ async function orNotFound<T>(load: () => Promise<T>): Promise<T> {
 }
 
 function toSnapshot(conversation: LiveConversation): JoinConversationResult {
-  const { id, title, visibility, messages, inProgress } = conversation;
-  return { conversation: { id, title, visibility, messages }, inProgress };
+  const { id, title, visibility, messages, activeLeafId, otherBranches, inProgress } = conversation;
+  return { conversation: { id, title, visibility, messages, activeLeafId, otherBranches }, inProgress };
 }
 
 /** The caller's conversations for the sidebar, newest first; none before they have a session. */

@@ -3,6 +3,7 @@ import type { AttachmentContent } from "../db/queries";
 import type { MessageRow } from "../db/schema";
 import type { ChatTurn, TurnAttachment } from "../llm/types";
 import type { MessagePart } from "../protocol";
+import { pathTo } from "../protocol/tree";
 import type { AgentProfile } from "./types";
 
 /** A stored message with the files it carries. */
@@ -82,8 +83,12 @@ function sentParts(parts: MessagePart[] | null): MessagePart[] | null {
   return sent.some((part) => part.type === "tool") ? sent : null;
 }
 
-/** The messages written before the given one, in conversation order. */
-export function messagesBefore<M extends MessageRow>(messages: M[], messageId: string): M[] {
-  const index = messages.findIndex((message) => message.id === messageId);
-  return index < 0 ? messages : messages.slice(0, index);
+/**
+ * What an answer reads: the messages before it on its branch, root first;
+ * nothing when it is not among them.
+ */
+export function branchBefore<M extends MessageRow>(messages: M[], messageId: string): M[] {
+  const byId = new Map(messages.map((message) => [message.id, message]));
+  const self = byId.get(messageId);
+  return self ? pathTo(byId, self.parentId) : [];
 }

@@ -3,7 +3,7 @@ import type { ChatTurn } from "../llm/types";
 import type { Logger } from "../logger";
 import type { InProgressRun, RunRef, TurnMode } from "../protocol";
 import type { BaseAgent } from "./base-agent";
-import { buildHistory, type HistoryMessage, messagesBefore } from "./history";
+import { branchBefore, buildHistory, type HistoryMessage } from "./history";
 import type { AnswerHistory } from "./progress";
 import { Run, type RunEvents } from "./run";
 import type { Consult, ConsultOutcome } from "./tools/ask-agent";
@@ -267,8 +267,8 @@ export class RunManager {
   }
 
   /**
-   * The agent reads the conversation before `before` (its own answer by
-   * default), then `question` when another agent asked it one.
+   * The agent reads the branch before `before` (its own answer by default),
+   * then `question` when another agent asked it one.
    */
   private async respond(
     run: Run,
@@ -280,7 +280,7 @@ export class RunManager {
     const loadHistory = async () => {
       const messages = await this.deps.listMessages({ conversationId: run.conversationId });
       const turns = buildHistory({
-        messages: messagesBefore(messages, seen.before),
+        messages: branchBefore(messages, seen.before),
         agent: agent.profile,
         agentName: (id) => this.deps.agents.get(id)?.profile.name ?? id,
       });

@@ -5,15 +5,10 @@ import type { Conversation, Message, MessagePart } from "../protocol";
 export const exportFormats = ["md", "json"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
-/** Which messages an export holds, in order. */
-export type MessagePath = (messages: Message[]) => Message[];
-
-/** A conversation without branches has one path: all of its messages. */
-export const everyMessage: MessagePath = (messages) => messages;
-
 export type ExportOptions = {
   agentName(agentId: string): string;
-  path?: MessagePath;
+  /** JSON only: every other branch's messages too, as `otherBranches`. */
+  branches?: boolean;
   now?: Date;
 };
 
@@ -76,9 +71,9 @@ function messageSection(message: Message, options: ExportOptions): string {
   return [`## ${author} · ${when(message.createdAt)}`, ...body, ...attached].join("\n\n");
 }
 
-/** The conversation as a Markdown document: its title, then each message with its author and time. */
+/** The active path as a Markdown document: the title, then each message with its author and time. */
 export function toMarkdown(conversation: Conversation, options: ExportOptions): string {
-  const messages = (options.path ?? everyMessage)(conversation.messages);
+  const { messages } = conversation;
   const exported = (options.now ?? new Date()).toISOString();
   const head = `# ${conversation.title}\n\n_Exported from Switchboard on ${when(exported)}._`;
   return `${[head, ...messages.map((message) => messageSection(message, options))].join("\n\n---\n\n")}\n`;
@@ -86,11 +81,11 @@ export function toMarkdown(conversation: Conversation, options: ExportOptions): 
 
 /** The export as a download: Markdown, or JSON as GET /api/conversations/:id has it. */
 export function exportResponse(conversation: Conversation, format: ExportFormat, options: ExportOptions) {
-  const messages = (options.path ?? everyMessage)(conversation.messages);
+  const { otherBranches, ...path } = conversation;
   const body =
     format === "md"
       ? toMarkdown(conversation, options)
-      : `${JSON.stringify({ ...conversation, messages }, null, 2)}\n`;
+      : `${JSON.stringify(options.branches ? { ...path, otherBranches } : path, null, 2)}\n`;
   const type = format === "md" ? "text/markdown" : "application/json";
   return new Response(body, {
     status: 200,

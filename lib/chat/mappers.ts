@@ -30,7 +30,11 @@ export function toMessage(row: MessageRow, live?: InProgressRun, attachments?: A
     status: row.status,
     createdAt: row.createdAt.toISOString(),
     error: row.error ?? null,
-    ...(row.role === "assistant" && { parts: partsOfMessage(row, streaming ? live : undefined) }),
+    parentId: row.parentId,
+    ...(row.role === "assistant" && {
+      parts: partsOfMessage(row, streaming ? live : undefined),
+      replyToId: row.replyToId,
+    }),
     ...(attachments && attachments.length > 0 && { attachments }),
     ...(row.parentMessageId && {
       parentMessageId: row.parentMessageId,

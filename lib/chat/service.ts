@@ -8,7 +8,9 @@ import type { ConversationRow, MessageRow } from "../db/schema";
 import { AppError } from "../errors";
 import { type Limits, tooManyActiveRuns } from "../limits";
 import type {
+  AnswerCreatedEvent,
   Attachment,
+  BranchSwitchedEvent,
   ConversationUnavailableEvent,
   InProgressRun,
   JoinConversationResult,
@@ -19,6 +21,7 @@ import type {
   Visibility,
 } from "../protocol";
 import { limits } from "../protocol/schemas";
+import { shownMessages } from "../protocol/tree";
 import { attachmentsByMessage, checkAttachments } from "./attachments";
 import { titleFromText, toConversationSummary, toMessage } from "./mappers";
 import type { ChatService, ConversationWithShare, LiveConversation, OpenTarget, RunDirectory } from "./types";
@@ -31,6 +34,10 @@ export type ChatServiceDeps = {
   /** Finds and cancels runs wherever they execute. */
   directory: RunDirectory;
   announceMessage(event: MessageCreatedEvent): void;
+  /** An answer placed in the tree, queued; sent before any event of its run. */
+  announceAnswer(event: AnswerCreatedEvent): void;
+  /** The conversation's active path ends somewhere else now. */
+  announceBranch(event: BranchSwitchedEvent): void;
   announceRemoved(event: MessageRemovedEvent): void;
   /**
    * Tells everyone watching who may no longer read the conversation and takes
@@ -91,13 +98,18 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return { messages, files: attachmentsByMessage(files) };
   }
 
+  /** The active path (with the answers asked for inside it) as `messages`, every other branch's beside it. */
   function withMessages(row: ConversationRow, stored: Stored, live: InProgressRun[]): LiveConversation {
     const byId = new Map(live.map((run) => [run.messageId, run]));
     const { messages, files } = stored;
     const streaming = new Set(messages.filter((m) => m.status === "streaming").map((m) => m.id));
+    const all = messages.map((m) => toMessage(m, byId.get(m.id), files.get(m.id)));
+    const shown = new Set(shownMessages(all, row.activeLeafId));
     return {
       ...toConversationSummary(row),
-      messages: messages.map((m) => toMessage(m, byId.get(m.id), files.get(m.id))),
+      messages: all.filter((message) => shown.has(message)),
+      activeLeafId: row.activeLeafId,
+      otherBranches: all.filter((message) => !shown.has(message)),
       inProgress: live.filter((run) => streaming.has(run.messageId)),
     };
   }
@@ -115,14 +127,178 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return remembered.length > 0 ? remembered : roster.defaultAgentIds;
   }
 
+  /** What a send (or an edit, or a regenerate) already stored under this clientMessageId acked. */
   async function existingSend(userId: string, clientMessageId: string): Promise<SendMessageResult | null> {
     const sent = await store.getMessageByClientMessageId({ authorId: userId, clientMessageId });
     if (!sent) return null;
+    // A regenerated answer is keyed itself: it answers a question asked before.
+    if (sent.role === "assistant") {
+      return {
+        conversationId: sent.conversationId,
+        userMessageId: sent.replyToId ?? "",
+        runs: [{ messageId: sent.id, agentId: sent.agentId ?? "" }],
+      };
+    }
     const replies = await store.listRepliesByMessageId({ replyToId: sent.id });
     return {
       conversationId: sent.conversationId,
       userMessageId: sent.id,
       runs: replies.map((reply) => ({ messageId: reply.id, agentId: reply.agentId ?? "" })),
+    };
+  }
+
+  /**
+   * Tells the room of what a send stored, after the sender's acknowledgement:
+   * the message, its answers in the tree, the new leaf; then the answers start.
+   */
+  function announceStored(input: {
+    conversationId: string;
+    userMessage?: { row: MessageRow; files: Attachment[] };
+    runs: MessageRow[];
+    mode?: SendMessagePayload["mode"];
+  }): void {
+    const { conversationId, runs: answers } = input;
+    setImmediate(() => {
+      if (input.userMessage) {
+        const { row, files } = input.userMessage;
+        const { id, role, text, createdAt, attachments, parentId } = toMessage(row, undefined, files);
+        deps.announceMessage({
+          conversationId,
+          message: { id, role, text, createdAt, attachments, parentId },
+        });
+      }
+      for (const answer of answers) {
+        deps.announceAnswer({
+          conversationId,
+          message: {
+            id: answer.id,
+            role: "assistant",
+            agentId: answer.agentId ?? "",
+            parentId: answer.parentId ?? "",
+            replyToId: answer.replyToId ?? "",
+            status: "queued",
+            createdAt: answer.createdAt.toISOString(),
+          },
+        });
+      }
+      const leaf = answers.at(-1)?.id ?? input.userMessage?.row.id;
+      if (leaf) deps.announceBranch({ conversationId, activeLeafId: leaf });
+      runs.enqueue(
+        conversationId,
+        answers.map((answer) => ({ messageId: answer.id, agentId: answer.agentId ?? "" })),
+        input.mode,
+      );
+    });
+  }
+
+  /** Refused the same way for every send: the server going down, or one message too many this minute. */
+  async function admitSend(userId: string, clientMessageId: string): Promise<SendMessageResult | null> {
+    if (!deps.isAccepting()) {
+      throw new AppError("unavailable:chat", "The server is restarting; send again in a moment.");
+    }
+    // A retry of a message already stored costs nothing; every other attempt counts, refused or not.
+    // The common case looks nothing up first: storing a retry again finds it, and gives back what it took.
+    try {
+      await deps.limits.takeMessage(userId);
+      return null;
+    } catch (refusal) {
+      const repeated = await existingSend(userId, clientMessageId);
+      if (repeated) return repeated;
+      throw refusal;
+    }
+  }
+
+  /** A stored retry returns what the first attempt stored and gives back the message it took. */
+  async function repeatedSend(userId: string, clientMessageId: string): Promise<SendMessageResult> {
+    await deps.limits.returnMessage(userId);
+    const winner = await existingSend(userId, clientMessageId);
+    if (winner) return winner;
+    throw new AppError("conflict:message", "This message was sent twice at once; send it again.");
+  }
+
+  /**
+   * Admits an edit or a regenerate like a send and finds the message it
+   * branches from: of the owner's conversation, of that role, in its tree
+   * (not an answer asked for inside another). A retry gets what it acked before.
+   */
+  async function branchingFrom(
+    input: { userId: string; conversationId: string; messageId: string; clientMessageId: string },
+    role: MessageRow["role"],
+  ): Promise<SendMessageResult | { original: MessageRow }> {
+    const repeated = await admitSend(input.userId, input.clientMessageId);
+    if (repeated) return repeated;
+    await getOwnedConversation(input.userId, input.conversationId);
+    return { original: await nodeOf(input.conversationId, input.messageId, role) };
+  }
+
+  async function nodeOf(conversationId: string, messageId: string, role: MessageRow["role"]) {
+    const row = await store.getMessageById({ id: messageId });
+    if (!row || row.conversationId !== conversationId || row.role !== role || row.parentMessageId) {
+      throw new AppError(
+        "not_found:message",
+        role === "user"
+          ? "No message of yours in this conversation has this id."
+          : "No answer in this conversation has this id.",
+      );
+    }
+    return row;
+  }
+
+  /** Stores one send (a new message or an edit) with its answers and tells the room. */
+  async function storeAndAnnounce(
+    input: { userId: string; clientMessageId: string; mode?: SendMessagePayload["mode"] },
+    send: Omit<SendInput, "maxActiveRuns">,
+    files: Attachment[],
+  ): Promise<SendMessageResult> {
+    const stored = await storeSend({ ...send, maxActiveRuns: deps.limits.maxActiveRunsPerUser }).catch(
+      refuseTakenFiles,
+    );
+    if (stored instanceof ActiveRunLimitError) throw tooManyActiveRuns(stored.limit);
+    // A retry of a stored message, or of one stored a moment ago by a concurrent retry.
+    if (!stored) return repeatedSend(input.userId, input.clientMessageId);
+    const { conversationId } = stored.userMessage;
+    announceStored({
+      conversationId,
+      userMessage: { row: stored.userMessage, files },
+      runs: stored.runs,
+      mode: input.mode,
+    });
+    return {
+      conversationId,
+      userMessageId: stored.userMessage.id,
+      runs: stored.runs.map((run) => ({ messageId: run.id, agentId: run.agentId ?? "" })),
+    };
+  }
+
+  /** The rows of a new user message and of its answers, queued on this node. */
+  function newSend(input: {
+    userId: string;
+    clientMessageId: string;
+    conversationId: string;
+    text: string;
+    agentIds: string[];
+  }): Pick<SendInput, "userMessage" | "runs"> {
+    const { conversationId } = input;
+    const userMessageId = randomUUID();
+    return {
+      userMessage: {
+        id: userMessageId,
+        conversationId,
+        role: "user",
+        authorId: input.userId,
+        clientMessageId: input.clientMessageId,
+        text: input.text,
+        status: "complete",
+      },
+      runs: input.agentIds.map((agentId) => ({
+        id: randomUUID(),
+        conversationId,
+        role: "assistant" as const,
+        replyToId: userMessageId,
+        agentId,
+        status: "queued" as const,
+        ownerNode: deps.nodeId,
+      })),
     };
   }
 
@@ -204,18 +380,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     },
 
     async sendMessage(input: { userId: string } & SendMessagePayload): Promise<SendMessageResult> {
-      if (!deps.isAccepting()) {
-        throw new AppError("unavailable:chat", "The server is restarting; send again in a moment.");
-      }
-      // A retry of a message already stored costs nothing; every other attempt counts, refused or not.
-      // The common case looks nothing up first: storing a retry again finds it, and gives back what it took.
-      try {
-        await deps.limits.takeMessage(input.userId);
-      } catch (refusal) {
-        const repeated = await existingSend(input.userId, input.clientMessageId);
-        if (repeated) return repeated;
-        throw refusal;
-      }
+      const repeated = await admitSend(input.userId, input.clientMessageId);
+      if (repeated) return repeated;
       const existing = input.conversationId
         ? await getOwnedConversation(input.userId, input.conversationId)
         : undefined;
@@ -223,57 +389,90 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const files = await filesFor(input, existing?.id, agentIds);
       if (!Array.isArray(files)) return files;
       const conversationId = existing?.id ?? randomUUID();
-      const userMessageId = randomUUID();
-      const stored = await storeSend({
-        ...(!existing && {
-          newConversation: {
-            id: conversationId,
-            ownerId: input.userId,
-            title: titleFromText(input.text, files[0]?.name),
-            agentIds,
-          },
-        }),
-        userMessage: {
-          id: userMessageId,
-          conversationId,
-          role: "user",
-          authorId: input.userId,
-          clientMessageId: input.clientMessageId,
-          text: input.text,
-          status: "complete",
+      const send = newSend({ ...input, conversationId, agentIds });
+      return storeAndAnnounce(
+        input,
+        {
+          ...(!existing && {
+            newConversation: {
+              id: conversationId,
+              ownerId: input.userId,
+              title: titleFromText(input.text, files[0]?.name),
+              agentIds,
+            },
+          }),
+          ...send,
+          attachmentIds: files.map((file) => file.id),
         },
-        runs: agentIds.map((agentId) => ({
+        files,
+      );
+    },
+
+    async editMessage(input) {
+      const from = await branchingFrom(input, "user");
+      if (!("original" in from)) return from;
+      const { original } = from;
+      const { conversationId } = input;
+      // The edit asks again whoever the original asked, with the same files.
+      const answered = (await store.listRepliesByMessageId({ replyToId: original.id })).flatMap((reply) =>
+        reply.agentId && roster.get(reply.agentId) ? [reply.agentId] : [],
+      );
+      const agentIds =
+        answered.length > 0 ? [...new Set(answered)] : resolveAgentIds(undefined, undefined, input.text);
+      const files =
+        attachmentsByMessage(await store.listMessageAttachmentsByConversationId({ conversationId })).get(
+          original.id,
+        ) ?? [];
+      if (!input.text.trim() && files.length === 0) {
+        throw new AppError("bad_request:message", "A message needs some text");
+      }
+      const send = newSend({ ...input, agentIds });
+      return storeAndAnnounce(
+        input,
+        { ...send, parentId: original.parentId, attachmentIds: files.map((file) => file.id) },
+        files,
+      );
+    },
+
+    async regenerate(input) {
+      const from = await branchingFrom(input, "assistant");
+      if (!("original" in from)) return from;
+      const { original } = from;
+      const { conversationId } = input;
+      const agentId = input.agentId ?? original.agentId ?? "";
+      if (!roster.get(agentId)) throw new AppError("bad_request:message", `Unknown agent: ${agentId}.`);
+      if (!original.parentId || !original.replyToId) {
+        throw new AppError("bad_request:message", "This answer has no question to answer again.");
+      }
+      const stored = await store.storeRegenerate({
+        authorId: input.userId,
+        clientMessageId: input.clientMessageId,
+        answer: {
           id: randomUUID(),
           conversationId,
-          role: "assistant" as const,
-          replyToId: userMessageId,
+          role: "assistant",
+          parentId: original.parentId,
+          replyToId: original.replyToId,
           agentId,
-          status: "queued" as const,
+          status: "queued",
           ownerNode: deps.nodeId,
-        })),
-        attachmentIds: files.map((file) => file.id),
+        },
         maxActiveRuns: deps.limits.maxActiveRunsPerUser,
-      }).catch(refuseTakenFiles);
-      if (stored instanceof ActiveRunLimitError) throw tooManyActiveRuns(stored.limit);
-      if (!stored) {
-        // A retry of a stored message, or of one stored a moment ago by a concurrent retry.
-        await deps.limits.returnMessage(input.userId);
-        const winner = await existingSend(input.userId, input.clientMessageId);
-        if (winner) return winner;
-        throw new AppError("conflict:message", "This message was sent twice at once; send it again.");
-      }
-      const result: SendMessageResult = {
-        conversationId,
-        userMessageId,
-        runs: stored.runs.map((run) => ({ messageId: run.id, agentId: run.agentId ?? "" })),
-      };
-      // The sender's acknowledgement goes out first; the room hears of the message after it.
-      setImmediate(() => {
-        const { id, role, text, createdAt, attachments } = toMessage(stored.userMessage, undefined, files);
-        deps.announceMessage({ conversationId, message: { id, role, text, createdAt, attachments } });
-        runs.enqueue(conversationId, result.runs, input.mode);
       });
-      return result;
+      if (stored instanceof ActiveRunLimitError) throw tooManyActiveRuns(stored.limit);
+      if (!stored) return repeatedSend(input.userId, input.clientMessageId);
+      announceStored({ conversationId, runs: [stored] });
+      return { conversationId, userMessageId: original.replyToId, runs: [{ messageId: stored.id, agentId }] };
+    },
+
+    async switchBranch({ userId, conversationId, messageId }) {
+      await getOwnedConversation(userId, conversationId);
+      const activeLeafId = await store.switchBranch({ conversationId, messageId });
+      if (!activeLeafId) {
+        throw new AppError("not_found:message", "No message of this conversation's branches has this id.");
+      }
+      deps.announceBranch({ conversationId, activeLeafId });
+      return { activeLeafId };
     },
 
     async removeMessage({ userId, conversationId, messageId }) {
@@ -337,8 +536,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       }
       const live = await directory.inProgress(row.id);
       const stored = await storedMessages(row.id);
-      const { id, title, visibility, messages: shown, inProgress } = withMessages(row, stored, live);
-      return { conversation: { id, title, visibility, messages: shown }, inProgress };
+      const { id, title, visibility, messages, activeLeafId, otherBranches, inProgress } = withMessages(
+        row,
+        stored,
+        live,
+      );
+      return { conversation: { id, title, visibility, messages, activeLeafId, otherBranches }, inProgress };
     },
 
     async checkAccess({ userId, conversationId, shareId }) {

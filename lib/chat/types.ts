@@ -4,11 +4,15 @@ import type {
   CancelProcessingResult,
   Conversation,
   ConversationSummary,
+  EditMessagePayload,
   InProgressRun,
   JoinConversationResult,
+  RegeneratePayload,
   RemoveMessageResult,
   SendMessagePayload,
   SendMessageResult,
+  SwitchBranchPayload,
+  SwitchBranchResult,
   UnavailableReason,
   Visibility,
 } from "../protocol";
@@ -58,6 +62,12 @@ export interface ChatService {
   /** The conversation and its messages for its owner to keep; not found for anyone else. */
   exportConversation(input: { userId: string; conversationId: string }): Promise<Conversation>;
   sendMessage(input: { userId: string } & SendMessagePayload): Promise<SendMessageResult>;
+  /** A sibling of one of the owner's messages with new text (and the same files and agents), answered anew. */
+  editMessage(input: { userId: string } & EditMessagePayload): Promise<SendMessageResult>;
+  /** A sibling of an answer: its question answered again, by the same agent or another. */
+  regenerate(input: { userId: string } & RegeneratePayload): Promise<SendMessageResult>;
+  /** Makes the branch through this message the conversation's active one, for every viewer. */
+  switchBranch(input: { userId: string } & SwitchBranchPayload): Promise<SwitchBranchResult>;
   cancel(input: {
     userId: string;
     conversationId: string;

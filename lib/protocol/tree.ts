@@ -47,6 +47,20 @@ export function leafUnder<M extends TreeMessage>(
   }
 }
 
+/** The messages from the root down to this one (itself included), by parent; [] when it is not among them. */
+export function pathTo<M extends TreeMessage>(byId: ReadonlyMap<string, M>, messageId: string | null): M[] {
+  const path: M[] = [];
+  const seen = new Set<string>();
+  for (let id = messageId; id !== null && !seen.has(id); ) {
+    const message = byId.get(id);
+    if (!message) break;
+    seen.add(id);
+    path.push(message);
+    id = message.parentId ?? null;
+  }
+  return path.reverse();
+}
+
 /**
  * The active path, root to leaf, as nodes of `messages`: up from the leaf,
  * then on down through the latest children (messages written below the leaf
@@ -60,30 +74,7 @@ export function activePath<M extends TreeMessage>(
   const byId = new Map<string, M>();
   for (const list of children.values()) for (const message of list) byId.set(message.id as string, message);
   const start = leafId && byId.has(leafId) ? leafId : children.get(null)?.at(-1)?.id;
-  if (!start) return [];
-  const path: M[] = [];
-  const seen = new Set<string>();
-  for (let id: string | null = start; id !== null && !seen.has(id); ) {
-    const message = byId.get(id);
-    if (!message) break;
-    seen.add(id);
-    path.push(message);
-    id = message.parentId ?? null;
-  }
-  path.reverse();
-  const leaf = leafUnder(messages, start, children);
-  if (leaf !== start) {
-    const below: M[] = [];
-    for (let id: string | null = leaf; id !== null && id !== start && !seen.has(id); ) {
-      const message = byId.get(id);
-      if (!message) break;
-      seen.add(id);
-      below.push(message);
-      id = message.parentId ?? null;
-    }
-    path.push(...below.reverse());
-  }
-  return path;
+  return start ? pathTo(byId, leafUnder(messages, start, children)) : [];
 }
 
 /**

@@ -8,6 +8,8 @@ import {
   type AgentProcessingStatusEvent,
   type AgentProcessingToolEvent,
   type AgentProcessingUpdateEvent,
+  type AnswerCreatedEvent,
+  type BranchSwitchedEvent,
   type ConversationUnavailableEvent,
   type MessageCreatedEvent,
   type MessageRemovedEvent,
@@ -20,6 +22,14 @@ const room = (io: RealtimeServer, conversationId: string) => io.to(roomForConver
 
 export function broadcastMessageCreated(io: RealtimeServer, event: MessageCreatedEvent): void {
   room(io, event.conversationId).emit("message_created", event);
+}
+
+export function broadcastAnswerCreated(io: RealtimeServer, event: AnswerCreatedEvent): void {
+  room(io, event.conversationId).emit("answer_created", event);
+}
+
+export function broadcastBranchSwitched(io: RealtimeServer, event: BranchSwitchedEvent): void {
+  room(io, event.conversationId).emit("branch_switched", event);
 }
 
 export function broadcastMessageRemoved(io: RealtimeServer, event: MessageRemovedEvent): void {

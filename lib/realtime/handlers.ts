@@ -6,11 +6,15 @@ import {
   type Ack,
   approveToolCallSchema,
   cancelProcessingSchema,
+  editMessageSchema,
   joinConversationSchema,
   leaveConversationSchema,
+  regenerateSchema,
   removeMessageSchema,
   roomForConversation,
+  type SendMessageResult,
   sendMessageSchema,
+  switchBranchSchema,
 } from "../protocol/events";
 import type { RealtimeSocket } from "./types";
 
@@ -60,6 +64,9 @@ const HANDLED = new Set([
   "cancel_processing",
   "remove_message",
   "approve_tool_call",
+  "edit_message",
+  "regenerate",
+  "switch_branch",
 ]);
 
 export function registerHandlers(
@@ -113,14 +120,18 @@ export function registerHandlers(
     }),
   );
 
+  /** The sender of a message (new, edited or regenerated) follows its conversation, including one it just created. */
+  const followed = async (sent: Promise<SendMessageResult>) => {
+    const result = await sent;
+    await socket.join(roomForConversation(result.conversationId));
+    return result;
+  };
+
   socket.on(
     "send_message",
-    handle(logger, "send_message", sendMessageSchema, async (payload) => {
-      const result = await chat.sendMessage({ userId, ...payload });
-      // The sender follows its conversation, including one this message just created.
-      await socket.join(roomForConversation(result.conversationId));
-      return result;
-    }),
+    handle(logger, "send_message", sendMessageSchema, (payload) =>
+      followed(chat.sendMessage({ userId, ...payload })),
+    ),
   );
 
   socket.on(
@@ -143,5 +154,26 @@ export function registerHandlers(
       await chat.approveToolCall({ userId, ...payload });
       return {};
     }),
+  );
+
+  socket.on(
+    "edit_message",
+    handle(logger, "edit_message", editMessageSchema, (payload) =>
+      followed(chat.editMessage({ userId, ...payload })),
+    ),
+  );
+
+  socket.on(
+    "regenerate",
+    handle(logger, "regenerate", regenerateSchema, (payload) =>
+      followed(chat.regenerate({ userId, ...payload })),
+    ),
+  );
+
+  socket.on(
+    "switch_branch",
+    handle(logger, "switch_branch", switchBranchSchema, (payload) =>
+      chat.switchBranch({ userId, ...payload }),
+    ),
   );
 }

@@ -351,6 +351,8 @@ describe("a join racing a revocation", () => {
         approve: async () => false,
       },
       announceMessage: () => {},
+      announceAnswer: () => {},
+      announceBranch: () => {},
       announceRemoved: () => {},
       revokeAccess: (event) => revoked.push(event.conversationId),
       isAccepting: () => true,

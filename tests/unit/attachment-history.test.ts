@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { buildHistory, FILE_TEXT_SENT_MAX, type HistoryMessage } from "@/lib/agents/history";
 import type { AgentProfile } from "@/lib/agents/types";
-import { everyMessage, slugify, toMarkdown } from "@/lib/chat/export";
+import { exportResponse, slugify, toMarkdown } from "@/lib/chat/export";
 import type { AttachmentContent } from "@/lib/db/queries";
 import { toModelMessages } from "@/lib/llm/history";
-import type { Conversation } from "@/lib/protocol";
+import type { Conversation, Message } from "@/lib/protocol";
 import { PNG_BYTES } from "../fixtures/files";
 
 const agent = (fields: Partial<AgentProfile> = {}): AgentProfile => ({
@@ -180,6 +180,17 @@ describe("export", () => {
     expect(slugify(conversation.title)).toBe("plan-a-trip-lisbon-porto");
     expect(slugify("Ça va? Überraschung")).toBe("ca-va-uberraschung");
     expect(slugify("日本語")).toBe("conversation");
-    expect(everyMessage(conversation.messages)).toEqual(conversation.messages);
+  });
+
+  it("holds the active path in JSON, and the other branches only when asked", async () => {
+    const other = { ...(conversation.messages[1] as Message), id: "m2b", text: "Far." };
+    const branched = { ...conversation, activeLeafId: "m2", otherBranches: [other] };
+    const agentName = (id: string) => id;
+    const path = await exportResponse(branched, "json", { agentName }).json();
+    expect(path.messages.map((m: Message) => m.id)).toEqual(["m1", "m2"]);
+    expect(path).not.toHaveProperty("otherBranches");
+    const tree = await exportResponse(branched, "json", { agentName, branches: true }).json();
+    expect(tree.otherBranches.map((m: Message) => m.id)).toEqual(["m2b"]);
+    expect(await exportResponse(branched, "md", { agentName }).text()).not.toContain("Far.");
   });
 });

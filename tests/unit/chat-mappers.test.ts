@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildHistory, messagesBefore } from "@/lib/agents/history";
+import { branchBefore, buildHistory } from "@/lib/agents/history";
 import { builtInAgents } from "@/lib/agents/roster";
 import { titleFromText, toMessage } from "@/lib/chat/mappers";
 import type { MessageRow } from "@/lib/db/schema";
@@ -44,8 +44,14 @@ describe("buildHistory", () => {
     ]);
   });
 
-  it("keeps only the messages before the run's own", () => {
-    expect(messagesBefore(messages, "3").map((m) => m.id)).toEqual(["1", "2"]);
+  it("reads only the messages before the run's own on its branch", () => {
+    const on = (id: string, parentId: string | null) => ({ ...row(id, "user", id), parentId });
+    // 1 ─ 2 ─ 3 and, edited, 1 ─ 2' ─ 4: the answer 4 never reads 2.
+    const tree = [on("1", null), on("2", "1"), on("3", "2"), on("2'", "1"), on("4", "2'")];
+    expect(branchBefore(tree, "4").map((m) => m.id)).toEqual(["1", "2'"]);
+    expect(branchBefore(tree, "3").map((m) => m.id)).toEqual(["1", "2"]);
+    expect(branchBefore(tree, "1")).toEqual([]);
+    expect(branchBefore(tree, "gone")).toEqual([]);
   });
 });
 

@@ -49,3 +49,11 @@ export function exportFormatOf(request: Request): ExportFormat {
   if (!known) throw new AppError("bad_request:api", `Export as ${exportFormats.join(" or ")}.`);
   return known;
 }
+
+/** `?branches=all`: every branch of the conversation, not only the active path. */
+export function allBranchesAsked(request: Request): boolean {
+  const branches = new URL(request.url).searchParams.get("branches");
+  if (branches === null) return false;
+  if (branches !== "all") throw new AppError("bad_request:api", 'Ask for every branch with "branches=all".');
+  return true;
+}

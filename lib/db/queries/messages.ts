@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNull, lte, notInArray, or, type SQL, sql } fro
 import { partsBeyondText } from "../../protocol/parts";
 import type { ErrorInfo, FinishReason, MessagePart, MessageStatus, Usage } from "../../protocol/schemas";
 import type { Database } from "../client";
-import { type MessageRow, messages, type NewMessageRow } from "../schema";
+import { conversations, type MessageRow, messages, type NewMessageRow } from "../schema";
 
 export type RunOutcome = {
   id: string;
@@ -219,19 +219,38 @@ export function messageQueries(db: Database) {
       return row;
     },
 
-    /** Deletes these messages of the conversation; resolves with the ids that were there. */
-    async deleteMessages({
-      conversationId,
-      ids,
-    }: {
-      conversationId: string;
-      ids: string[];
-    }): Promise<string[]> {
-      const deleted = await db
-        .delete(messages)
-        .where(and(eq(messages.conversationId, conversationId), inArray(messages.id, ids)))
-        .returning({ id: messages.id });
-      return deleted.map((row) => row.id);
+    /**
+     * Deletes these messages of the conversation (one piece of a branch: a
+     * message and its answers); what came after them on the branch moves up to
+     * the message before them, and so does the active leaf if it was among
+     * them. Resolves with the ids that were there.
+     */
+    deleteMessages({ conversationId, ids }: { conversationId: string; ids: string[] }): Promise<string[]> {
+      return db.transaction(async (tx) => {
+        await tx
+          .select({ id: conversations.id })
+          .from(conversations)
+          .where(eq(conversations.id, conversationId))
+          .for("update");
+        const deleted = await tx
+          .delete(messages)
+          .where(and(eq(messages.conversationId, conversationId), inArray(messages.id, ids)))
+          .returning({ id: messages.id, parentId: messages.parentId });
+        const gone = new Set(deleted.map((row) => row.id));
+        const anchor =
+          deleted.find((row) => row.parentId === null || !gone.has(row.parentId))?.parentId ?? null;
+        if (gone.size > 0) {
+          await tx
+            .update(messages)
+            .set({ parentId: anchor })
+            .where(and(eq(messages.conversationId, conversationId), inArray(messages.parentId, [...gone])));
+          await tx
+            .update(conversations)
+            .set({ activeLeafId: anchor })
+            .where(and(eq(conversations.id, conversationId), inArray(conversations.activeLeafId, [...gone])));
+        }
+        return [...gone];
+      });
     },
 
     /** Stores the row of an answer another agent asked for (`ask_agent`), which starts at once. */

@@ -1,13 +1,23 @@
 import { parseBody, publicOrigin, requireUserId, route } from "@/lib/http/route";
 import { getServices } from "@/lib/services";
-import { type ConversationContext, conversationIdOf, updateConversationSchema } from "../schemas";
+import {
+  allBranchesAsked,
+  type ConversationContext,
+  conversationIdOf,
+  updateConversationSchema,
+} from "../schemas";
 
 export const dynamic = "force-dynamic";
 
+/** The active path as `messages`; with `?branches=all`, every other branch's messages as `otherBranches`. */
 export const GET = route(async (request: Request, context: ConversationContext) => {
   const userId = requireUserId(request);
   const id = await conversationIdOf(context);
-  return Response.json(await getServices().chat.getConversation({ userId, conversationId: id }));
+  const { otherBranches, ...conversation } = await getServices().chat.getConversation({
+    userId,
+    conversationId: id,
+  });
+  return Response.json(allBranchesAsked(request) ? { ...conversation, otherBranches } : conversation);
 });
 
 export const PATCH = route(async (request: Request, context: ConversationContext) => {
