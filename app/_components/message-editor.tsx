@@ -55,7 +55,7 @@ export function MessageEditor({ initialText, hasFiles, onSave, onCancel }: Props
         save();
       }}
       data-testid="message-editor"
-      className="w-full max-w-[85%] rounded-2xl border border-zinc-300 bg-white shadow-sm focus-within:border-indigo-400 focus-within:ring-2 focus-within:ring-indigo-400/30 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-indigo-500"
+      className="w-full rounded-2xl border border-zinc-300 sm:max-w-[85%] bg-white shadow-sm focus-within:border-indigo-400 focus-within:ring-2 focus-within:ring-indigo-400/30 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-indigo-500"
     >
       <label className="sr-only" htmlFor={`${hint}-input`}>
         Edit message

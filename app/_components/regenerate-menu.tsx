@@ -163,16 +163,20 @@ function AgentMenu({ id, menu, anchor, agents, current, onChoose }: MenuProps) {
         >
           <SmallAvatar agentId={agent.id} name={agent.name} />
           <span className="min-w-0 flex-1">
-            <span className="block font-medium">{agent.name}</span>
+            <span className="block font-medium">
+              {agent.name}
+              {agent.id === current ? (
+                <span className="ml-1.5 text-xs font-normal text-zinc-400 dark:text-zinc-500">
+                  · this answer
+                </span>
+              ) : null}
+            </span>
             {agent.description ? (
               <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400">
                 {agent.description}
               </span>
             ) : null}
           </span>
-          {agent.id === current ? (
-            <span className="shrink-0 text-[11px] text-zinc-400 dark:text-zinc-500">this answer</span>
-          ) : null}
         </button>
       ))}
     </div>

@@ -13,7 +13,8 @@ import type { Branches } from "./chat-context";
 export function useBranches(entries: readonly ChatEntry[], show?: (messageId: string) => void): Branches {
   const shape = entries
     .map(
-      (entry) => `${entry.key} ${entry.id} ${entry.parentId} ${entry.kind === "assistant" && entry.parent}`,
+      (entry) =>
+        `${entry.key} ${entry.id} ${entry.parentId} ${entry.kind === "assistant" && entry.parent !== null}`,
     )
     .join("\n");
   // biome-ignore lint/correctness/useExhaustiveDependencies: the positions follow the shape, which the entries' text does not change

@@ -10,26 +10,17 @@ import type {
 } from "../protocol";
 import { serverEvents } from "../protocol/events";
 import { ConversationSync } from "./conversation-sync";
+import {
+  type ChatLinkTiming,
+  defaultTiming,
+  sendUntilAcknowledged,
+  type TimedSocket,
+  timeoutError,
+} from "./delivery";
 import type { ChatSocket } from "./socket";
 import type { ChatAction, ServerEvent } from "./types";
 
-export type ChatLinkTiming = {
-  /** Longest wait for a join's acknowledgement. */
-  joinTimeoutMs: number;
-  /** Longest wait for one send attempt's acknowledgement before the message goes again. */
-  ackTimeoutMs: number;
-  /** Past this without an acknowledgement the send is reported failed, for the user to retry. */
-  sendGiveUpMs: number;
-  /** Pause before sending again to a server that is restarting. */
-  unavailableRetryMs: number;
-};
-
-const defaultTiming: ChatLinkTiming = {
-  joinTimeoutMs: 15_000,
-  ackTimeoutMs: 8_000,
-  sendGiveUpMs: 45_000,
-  unavailableRetryMs: 1_000,
-};
+export type { ChatLinkTiming } from "./delivery";
 
 export type ChatLinkOptions = {
   socket: ChatSocket;
@@ -64,19 +55,10 @@ export type ToolCallAnswer = Omit<ApproveToolCallPayload, "conversationId">;
 /** New words for a stored user message: a new branch beside it. */
 export type OutgoingEdit = { clientMessageId: string; messageId: string; text: string };
 
-/** The socket for one request, its acknowledgement awaited for a limited time. */
-type TimedSocket = ReturnType<ChatSocket["timeout"]>;
-
-const timeoutError: ErrorInfo = {
-  code: "timeout",
-  message: "The server did not answer in time. Check your connection and try again.",
-};
 const noConversation: ErrorInfo = { code: "not_found:conversation", message: "No conversation." };
 
 const isServerEvent = (name: string): name is ServerEvent["name"] =>
   (serverEvents as readonly string[]).includes(name);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The browser's side of one conversation over Socket.IO, free of React so the
@@ -175,7 +157,7 @@ export class ChatLink {
       text: message.text,
       clientMessageId: message.clientMessageId,
     };
-    const { ack, attempts } = await this.sendUntilAcknowledged((socket) =>
+    const { ack, attempts } = await this.untilAcknowledged((socket) =>
       socket.emitWithAck("send_message", payload),
     );
     const { clientMessageId } = message;
@@ -214,7 +196,7 @@ export class ChatLink {
       dispatch({ type: "send_withdrawn", clientMessageId });
       return noConversation;
     }
-    const { ack, attempts } = await this.sendUntilAcknowledged((socket) =>
+    const { ack, attempts } = await this.untilAcknowledged((socket) =>
       socket.emitWithAck("edit_message", { conversationId, ...edit }),
     );
     if (!ack?.ok) {
@@ -231,7 +213,7 @@ export class ChatLink {
     const conversationId = this.conversationId();
     if (!conversationId) return noConversation;
     const payload = { conversationId, messageId, clientMessageId, ...(agentId ? { agentId } : {}) };
-    const { ack, attempts } = await this.sendUntilAcknowledged((socket) =>
+    const { ack, attempts } = await this.untilAcknowledged((socket) =>
       socket.emitWithAck("regenerate", payload),
     );
     if (!ack?.ok) return ack?.ok === false ? ack.error : timeoutError;
@@ -274,30 +256,11 @@ export class ChatLink {
     if (attempts > 1) this.join();
   }
 
-  private conversationId(): string | null {
-    return this.target && "conversationId" in this.target ? this.target.conversationId : null;
+  private untilAcknowledged(send: (socket: TimedSocket) => Promise<Ack<SendMessageResult>>) {
+    return sendUntilAcknowledged(this.options.socket, this.timing, send);
   }
 
-  /**
-   * Sends until an acknowledgement arrives. A lost one (a timeout, or the
-   * connection dropping after the message left) sends again at once; while
-   * offline, Socket.IO holds the message until it reconnects.
-   */
-  private async sendUntilAcknowledged(
-    send: (socket: TimedSocket) => Promise<Ack<SendMessageResult>>,
-  ): Promise<{ ack: Ack<SendMessageResult> | null; attempts: number }> {
-    const { socket } = this.options;
-    const deadline = Date.now() + this.timing.sendGiveUpMs;
-    for (let attempts = 1; ; attempts += 1) {
-      const left = deadline - Date.now();
-      try {
-        const ack = await send(socket.timeout(Math.max(1, Math.min(this.timing.ackTimeoutMs, left))));
-        const restarting = !ack.ok && ack.error.code.startsWith("unavailable:");
-        if (!restarting || left <= this.timing.unavailableRetryMs) return { ack, attempts };
-        await sleep(this.timing.unavailableRetryMs);
-      } catch {
-        if (Date.now() >= deadline) return { ack: null, attempts };
-      }
-    }
+  private conversationId(): string | null {
+    return this.target && "conversationId" in this.target ? this.target.conversationId : null;
   }
 }

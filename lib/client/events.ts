@@ -78,10 +78,8 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
       return placeAnswer(state, event.payload.message);
     case "branch_switched":
       return { ...state, activeLeafId: event.payload.activeLeafId };
-    case "message_removed": {
-      const removed = new Set(event.payload.messageIds);
-      return { ...state, entries: state.entries.filter((entry) => !(entry.id && removed.has(entry.id))) };
-    }
+    case "message_removed":
+      return remove(state, new Set(event.payload.messageIds));
   }
 }
 
@@ -134,4 +132,24 @@ function placeAnswer(state: ChatState, message: AnswerCreatedEvent["message"]): 
     parentId: message.parentId,
   });
   return { ...state, entries: [...state.entries, run] };
+}
+
+/**
+ * Takes messages out as the server does: what followed them on their branch
+ * now follows the message before them, which also becomes the leaf if the leaf went.
+ */
+function remove(state: ChatState, removed: ReadonlySet<string>): ChatState {
+  const gone = state.entries.filter((entry) => entry.id && removed.has(entry.id));
+  const anchor =
+    gone.find((entry) => entry.parentId !== undefined && !(entry.parentId && removed.has(entry.parentId)))
+      ?.parentId ?? null;
+  const moved = (parentId: string | null | undefined) =>
+    parentId && removed.has(parentId) ? anchor : parentId;
+  return {
+    ...state,
+    entries: state.entries
+      .filter((entry) => !gone.includes(entry))
+      .map((entry) => (moved(entry.parentId) === entry.parentId ? entry : { ...entry, parentId: anchor })),
+    activeLeafId: moved(state.activeLeafId),
+  };
 }

@@ -67,6 +67,7 @@ test("an edited question is asked anew in its place; the switcher goes back to t
   // Esc closes the editor and leaves the message as it was.
   await first.getByTestId("edit-message").click();
   await expect(first.getByTestId("edit-input")).toHaveValue(FRANCE);
+  await chat.screenshotBothThemes(testInfo, "branches-editing");
   await first.getByTestId("edit-input").press("Escape");
   await expect(first.getByTestId("edit-input")).toHaveCount(0);
   await expect(first).toContainText(FRANCE);
@@ -81,10 +82,7 @@ test("an edited question is asked anew in its place; the switcher goes back to t
   await expect(switcher.next).toBeDisabled();
   // The model read the branch the edit starts, not the words it replaced.
   expect(questionsSent(gateway.requests[2])).toEqual([ITALY]);
-  await chat.screenshot(testInfo, "branches-edited");
-  await page.emulateMedia({ colorScheme: "dark" });
-  await chat.screenshot(testInfo, "branches-edited-dark");
-  await page.emulateMedia({ colorScheme: "light" });
+  await chat.screenshotBothThemes(testInfo, "branches-edited");
 
   await switcher.previous.click();
   await expect(switcher.position).toHaveText("1 / 2");
@@ -115,7 +113,7 @@ test("an answer given again by another agent takes the first one's place; the sw
 
   await answer.regenerateMenu.click();
   await expect(page.getByTestId("regenerate-agent")).toHaveCount(2);
-  await chat.screenshot(testInfo, "branches-regenerate-menu");
+  await chat.screenshotBothThemes(testInfo, "branches-regenerate-menu");
   await page.locator('[data-testid="regenerate-agent"][data-agent-id="quill"]').click();
   await expect(answer.root).toHaveAttribute("data-agent-id", "quill");
   await expect(answer.text).toHaveText(answerOf("Quill", FRANCE));
@@ -126,10 +124,8 @@ test("an answer given again by another agent takes the first one's place; the sw
   const [, again] = gateway.requests;
   expect(questionsSent(again)).toEqual([FRANCE]);
   expect(again?.messages.filter((message) => message.role === "assistant")).toEqual([]);
-  await chat.screenshot(testInfo, "branches-regenerated");
-  await page.emulateMedia({ colorScheme: "dark" });
-  await chat.screenshot(testInfo, "branches-regenerated-dark");
-  await page.emulateMedia({ colorScheme: "light" });
+  await expect(answer.regenerateButton).toBeVisible();
+  await chat.screenshotBothThemes(testInfo, "branches-regenerated");
 
   // Without a choice, the same agent answers again.
   await chat.regenerate(answer);
@@ -151,7 +147,7 @@ test("a second tab and a share viewer follow a switch live, and a reload keeps t
   page,
   browser,
   baseURL,
-}) => {
+}, testInfo) => {
   const question = await twoBranches(chat, gateway);
   const tab = await chat.openInNewTab();
   const viewer = await chat.openAsViewer(browser, baseURL);
@@ -170,6 +166,7 @@ test("a second tab and a share viewer follow a switch live, and a reload keeps t
     await expect.poll(() => shownOn(other)).toEqual(firstBranch);
   }
   await expect(viewerSwitcher.position).toHaveText("1 / 2");
+  await viewer.screenshot({ path: testInfo.outputPath("branches-share-viewer.png") });
 
   // Rendered on the server as it now stands, before any script runs.
   const noScript = await browser.newContext({

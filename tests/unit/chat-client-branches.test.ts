@@ -68,6 +68,8 @@ const position = (state: ChatState, key: string) => {
   const found = branchPositions(state.entries).get(key);
   return found ? `${found.index} / ${found.count}` : null;
 };
+const messageCreated = (id: string, parentId: string | null, second: number, text = id) =>
+  event("message_created", { message: { id, role: "user", text, createdAt: at(second), parentId } });
 const answerCreated = (id: string, parentId: string, replyToId: string, agentId = "scout") =>
   event("answer_created", {
     message: { id, role: "assistant", agentId, parentId, replyToId, status: "queued", createdAt: at(9) },
@@ -130,9 +132,7 @@ describe("a conversation's branches in the browser", () => {
     expect(shown(ack)).toEqual(["u2", "a3", "u3", "b1", "b2"]);
     const placed = apply(
       ack,
-      event("message_created", {
-        message: { id: "u3", role: "user", text: "Next", createdAt: at(10), parentId: "a3" },
-      }),
+      messageCreated("u3", "a3", 10, "Next"),
       answerCreated("b1", "u3", "u3"),
       answerCreated("b2", "b1", "u3", "sage"),
       event("branch_switched", { activeLeafId: "b2" }),
@@ -147,9 +147,7 @@ describe("a conversation's branches in the browser", () => {
   it("creates a queued answer another tab asked for, answering its question", () => {
     const state = apply(
       joined(),
-      event("message_created", {
-        message: { id: "u3", role: "user", text: "From the other tab", createdAt: at(10), parentId: "a3" },
-      }),
+      messageCreated("u3", "a3", 10, "From the other tab"),
       answerCreated("b1", "u3", "u3"),
     );
     expect(run(state, "b1")).toMatchObject({ phase: "queued", parentId: "u3", replyTo: "u3" });
@@ -180,9 +178,7 @@ describe("a conversation's branches in the browser", () => {
     expect(shown(stored)).toEqual(["u4", "b1"]);
     const settled = apply(
       stored,
-      event("message_created", {
-        message: { id: "u4", role: "user", text: "Better words", createdAt: at(10), parentId: null },
-      }),
+      messageCreated("u4", null, 10, "Better words"),
       answerCreated("b1", "u4", "u4"),
       event("branch_switched", { activeLeafId: "b1" }),
     );
@@ -282,6 +278,23 @@ describe("a conversation's branches in the browser", () => {
 
     const early = apply(withNested, started("x1"), started("x2", "x1"), started("x3", "a1"));
     expect(shown(early)).toEqual(["u2", "a3", "x1", "x2"]);
+  });
+
+  it("moves what followed a removed message up to the message before it, as the server does", () => {
+    const state = apply(
+      joined(),
+      messageCreated("u3", "a3", 10, "Queued"),
+      answerCreated("b1", "u3", "u3"),
+      messageCreated("u4", "b1", 11, "After it"),
+      event("branch_switched", { activeLeafId: "u4" }),
+    );
+    expect(shown(state)).toEqual(["u2", "a3", "u3", "b1", "u4"]);
+    const removed = apply(state, event("message_removed", { messageIds: ["u3", "b1"] }));
+    expect(removed.entries.find((entry) => entry.id === "u4")?.parentId).toBe("a3");
+    expect(shown(removed)).toEqual(["u2", "a3", "u4"]);
+    const leafGone = apply(state, event("message_removed", { messageIds: ["u4"] }));
+    expect(leafGone.activeLeafId).toBe("b1");
+    expect(shown(leafGone)).toEqual(["u2", "a3", "u3", "b1"]);
   });
 
   it("finds an answer's question on its own branch when it has no recorded one", () => {

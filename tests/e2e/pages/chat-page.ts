@@ -218,6 +218,14 @@ export class ChatPage {
     await this.page.screenshot({ path, fullPage: false });
     await testInfo.attach(name, { path, contentType: "image/png" });
   }
+
+  /** The screen as it is, light and then dark (`name` and `name-dark`); light again afterwards. */
+  async screenshotBothThemes(testInfo: TestInfo, name: string): Promise<void> {
+    await this.screenshot(testInfo, name);
+    await this.page.emulateMedia({ colorScheme: "dark" });
+    await this.screenshot(testInfo, `${name}-dark`);
+    await this.page.emulateMedia({ colorScheme: "light" });
+  }
 }
 
 const TOP_LEVEL_ANSWER = '[data-testid="message"][data-role="assistant"]:not([data-parent-message-id])';
