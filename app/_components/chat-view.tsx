@@ -4,11 +4,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { PublicAgent } from "@/lib/agents/types";
 import { agentActivity, queuedMessageIds } from "@/lib/client/activity";
 import { splitNested } from "@/lib/client/nested";
-import { activeRuns } from "@/lib/client/state";
+import { activeRuns, isTerminal, visibleEntries } from "@/lib/client/state";
 import type { Attachment, JoinConversationResult, TurnMode } from "@/lib/protocol";
 import { AgentActivity } from "./agent-activity";
 import { AppHeader } from "./app-header";
-import { NestedRunsContext, type OwnerActions, OwnerActionsContext } from "./chat-context";
+import { BranchesContext, NestedRunsContext, type OwnerActions, OwnerActionsContext } from "./chat-context";
 import { Composer, type ComposerHandle } from "./composer";
 import { ConversationUnavailable } from "./conversation-unavailable";
 import { useConversations } from "./conversations";
@@ -19,6 +19,7 @@ import { AssistantMessage } from "./message-card";
 import { MessageList, type MessageListHandle } from "./message-list";
 import { RateLimitNotice } from "./rate-limit-notice";
 import { ShareButton } from "./share-button";
+import { useBranches } from "./use-branches";
 import { useChat } from "./use-chat";
 import { UserMessage } from "./user-message";
 
@@ -83,13 +84,32 @@ export function ChatView(props: ChatViewProps) {
   const busy = activeRuns(state).length > 0;
   const activity = useMemo(() => agentActivity(state), [state]);
   const queued = useMemo(() => queuedMessageIds(state), [state]);
+  // The active branch; the others' runs go on in the state, out of sight.
+  const visible = useMemo(() => visibleEntries(state), [state]);
+  const visibleBusy = visible.some((entry) => entry.kind === "assistant" && !isTerminal(entry.phase));
   // Answers another agent asked for show inside the asking answer's card, not in the list.
-  const { top, nested } = useMemo(() => splitNested(state.entries), [state.entries]);
-  const { stopRun, answerApproval } = chat;
-  const ownerActions = useMemo<OwnerActions>(
-    () => (owner ? { stopRun, answerApproval } : {}),
-    [owner, stopRun, answerApproval],
+  const { top, nested } = useMemo(() => splitNested(visible), [visible]);
+  const { stopRun, answerApproval, edit: editMessage, regenerate: regenerateAnswer, showBranch } = chat;
+  // What is asked again is answered at the bottom of the list: follow it there.
+  const edit = useCallback(
+    (messageId: string, text: string) => {
+      editMessage(messageId, text);
+      list.current?.scrollToLatest();
+    },
+    [editMessage],
   );
+  const regenerate = useCallback(
+    (messageId: string, agentId?: string) => {
+      list.current?.scrollToLatest();
+      return regenerateAnswer(messageId, agentId);
+    },
+    [regenerateAnswer],
+  );
+  const ownerActions = useMemo<OwnerActions>(
+    () => (owner ? { stopRun, answerApproval, edit, regenerate, agents } : {}),
+    [owner, stopRun, answerApproval, edit, regenerate, agents],
+  );
+  const branches = useBranches(state.entries, owner ? showBranch : undefined);
   const { unavailable } = state;
 
   // A conversation deleted in another tab leaves the sidebar too.
@@ -140,7 +160,7 @@ export function ChatView(props: ChatViewProps) {
 
       {unavailable ? (
         <ConversationUnavailable reason={unavailable} />
-      ) : state.entries.length === 0 ? (
+      ) : visible.length === 0 ? (
         <EmptyState
           agents={agents}
           readOnly={!owner}
@@ -152,24 +172,26 @@ export function ChatView(props: ChatViewProps) {
         />
       ) : (
         <OwnerActionsContext value={ownerActions}>
-          <NestedRunsContext value={nested}>
-            <MessageList ref={list} streaming={busy}>
-              {top.map((entry) =>
-                entry.kind === "user" ? (
-                  <UserMessage
-                    key={entry.key}
-                    entry={entry}
-                    onResend={owner ? chat.resend : undefined}
-                    queued={entry.id !== null && queued.has(entry.id)}
-                    onRemove={owner ? chat.remove : undefined}
-                    shareId={props.mode === "shared" ? props.shareId : undefined}
-                  />
-                ) : (
-                  <AssistantMessage key={entry.key} entry={entry} onRetry={owner ? retryRun : undefined} />
-                ),
-              )}
-            </MessageList>
-          </NestedRunsContext>
+          <BranchesContext value={branches}>
+            <NestedRunsContext value={nested}>
+              <MessageList ref={list} streaming={visibleBusy}>
+                {top.map((entry) =>
+                  entry.kind === "user" ? (
+                    <UserMessage
+                      key={entry.key}
+                      entry={entry}
+                      onResend={owner ? chat.resend : undefined}
+                      queued={entry.id !== null && queued.has(entry.id)}
+                      onRemove={owner ? chat.remove : undefined}
+                      shareId={props.mode === "shared" ? props.shareId : undefined}
+                    />
+                  ) : (
+                    <AssistantMessage key={entry.key} entry={entry} onRetry={owner ? retryRun : undefined} />
+                  ),
+                )}
+              </MessageList>
+            </NestedRunsContext>
+          </BranchesContext>
         </OwnerActionsContext>
       )}
 
@@ -178,6 +200,16 @@ export function ChatView(props: ChatViewProps) {
           {chat.joinError && !unavailable ? (
             <div className="mb-2">
               <ErrorBanner title="Live updates unavailable" message={chat.joinError.message} />
+            </div>
+          ) : null}
+          {chat.actionError && !unavailable ? (
+            <div className="mb-2">
+              <ErrorBanner
+                title={chat.actionError.title}
+                message={chat.actionError.message}
+                onRetry={chat.actionError.retry}
+                retryLabel="Try again"
+              />
             </div>
           ) : null}
           {unavailable ? null : <AgentActivity items={activity} />}

@@ -1,6 +1,6 @@
 "use client";
 
-import { type KeyboardEvent, useImperativeHandle, useLayoutEffect, useRef, useState } from "react";
+import { type KeyboardEvent, useImperativeHandle, useRef, useState } from "react";
 import { mentionAt, mentionedAgentIds } from "@/lib/agents/mentions";
 import type { PublicAgent } from "@/lib/agents/types";
 import type { Attachment, TurnMode } from "@/lib/protocol";
@@ -11,6 +11,7 @@ import { PendingFiles } from "./attachments";
 import { AttachButton, pastedFiles, useFileDrop, VisionWarning } from "./composer-files";
 import { Icon } from "./icon";
 import { useAttachments } from "./use-attachments";
+import { useAutoGrow } from "./use-auto-grow";
 
 export type ComposerHandle = {
   focus: () => void;
@@ -114,14 +115,7 @@ export function Composer({
     [files.restore],
   );
 
-  // Grow with the text up to a limit, then scroll inside.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the height depends on the text
-  useLayoutEffect(() => {
-    const element = input.current;
-    if (!element) return;
-    element.style.height = "auto";
-    element.style.height = `${Math.min(element.scrollHeight, MAX_HEIGHT_PX)}px`;
-  }, [text]);
+  useAutoGrow(input, text, MAX_HEIGHT_PX);
 
   const submit = () => {
     if (!canSend) return;

@@ -3,9 +3,11 @@
 import { useId, useRef } from "react";
 import { Icon } from "./icon";
 
+// The first two hold the branch on screen; the last the whole tree, every edit and answer.
 const formats = [
-  { format: "md", label: "Export as Markdown", testId: "export-md" },
-  { format: "json", label: "Export as JSON", testId: "export-json" },
+  { query: "format=md", label: "Export as Markdown", testId: "export-md" },
+  { query: "format=json", label: "Export as JSON", testId: "export-json" },
+  { query: "format=json&branches=all", label: "Export all branches (JSON)", testId: "export-json-tree" },
 ] as const;
 
 /** Downloads of the conversation, in a popover: plain links the browser saves as files. */
@@ -31,13 +33,13 @@ export function ExportMenu({ conversationId }: { conversationId: string }) {
         popover="auto"
         role="menu"
         aria-label="Export"
-        className="fixed inset-auto top-14 right-3 m-0 w-52 rounded-xl border border-zinc-200 bg-white p-1 text-sm text-zinc-800 shadow-xl dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
+        className="fixed inset-auto top-14 right-3 m-0 w-60 rounded-xl border border-zinc-200 bg-white p-1 text-sm text-zinc-800 shadow-xl dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
       >
-        {formats.map(({ format, label, testId }) => (
+        {formats.map(({ query, label, testId }) => (
           <a
-            key={format}
+            key={testId}
             role="menuitem"
-            href={`${base}?format=${format}`}
+            href={`${base}?${query}`}
             download
             data-testid={testId}
             // A choice made closes the menu; the download goes on.

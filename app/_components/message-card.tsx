@@ -5,11 +5,13 @@ import { waitsOnOthers } from "@/lib/client/activity";
 import { callKey } from "@/lib/client/nested";
 import { isTerminal, tokenRate } from "@/lib/client/run";
 import { type AssistantEntry, displayStatus } from "@/lib/client/state";
+import { BranchSwitcher } from "./branch-switcher";
 import { NestedRunsContext, OwnerActionsContext } from "./chat-context";
 import { ErrorBanner } from "./error-banner";
 import { avatarColor, formatDuration, formatRate } from "./format";
 import { MessageParts, segmentsOf } from "./message-parts";
 import { ProgressBar } from "./progress-bar";
+import { RegenerateControls } from "./regenerate-menu";
 import { ThinkingIndicator } from "./thinking-indicator";
 import { useSettings } from "./use-settings";
 import { useTypewriter } from "./use-typewriter";
@@ -67,6 +69,8 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry,
   const progress =
     revealing && entry.text.length > 0 ? entry.progress * (shownLength / entry.text.length) : entry.progress;
   const nested = entry.parent !== null;
+  // Only a settled answer in the tree can be given again; one another agent asked for cannot.
+  const regenerable = !nested && isTerminal(entry.phase) && !revealing && entry.parentId !== undefined;
 
   return (
     <article
@@ -107,21 +111,34 @@ export const AssistantMessage = memo(function AssistantMessage({ entry, onRetry,
           keepReasoningOpen={settings.reasoning === "open"}
         />
 
-        {showProgress ? (
-          <ProgressBar
-            progress={progress}
-            etaMs={revealing || waitsOnOthers(entry) ? null : entry.etaMs}
-            tokensPerSecond={tokenRate(entry)}
-            done={status === "complete"}
-          />
-        ) : null}
-
         <AnswerEnding entry={entry} onRetry={onRetry} />
-        {footer ? (
-          <p className="mt-3 h-4 text-xs leading-4 text-zinc-400 motion-safe:animate-[fade-in_300ms_ease-out] dark:text-zinc-500">
-            {footer}
-          </p>
-        ) : null}
+        {/* One row that keeps its place: the switcher, then the bar while it runs, then what can be done and its figures. */}
+        <div className="mt-3 flex h-4 items-center gap-1.5 empty:hidden">
+          {nested ? null : <BranchSwitcher entryKey={entry.key} className="-ml-1.5" />}
+          {showProgress ? (
+            <ProgressBar
+              progress={progress}
+              etaMs={revealing || waitsOnOthers(entry) ? null : entry.etaMs}
+              tokensPerSecond={tokenRate(entry)}
+              done={status === "complete"}
+            />
+          ) : (
+            <>
+              {regenerable ? (
+                <RegenerateControls
+                  messageId={entry.id}
+                  agentId={entry.agentId}
+                  agentName={entry.agentName}
+                />
+              ) : null}
+              {footer ? (
+                <p className="ml-1 text-xs leading-4 text-zinc-400 motion-safe:animate-[fade-in_300ms_ease-out] dark:text-zinc-500">
+                  {footer}
+                </p>
+              ) : null}
+            </>
+          )}
+        </div>
       </div>
     </article>
   );

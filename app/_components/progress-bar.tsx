@@ -7,7 +7,7 @@ export function ProgressBar({ progress, etaMs, tokensPerSecond, done }: Props) {
   const percent = done ? 100 : Math.min(99, Math.max(0, Math.round(progress * 100)));
   return (
     <div
-      className={`mt-3 flex h-4 items-center gap-3 transition-opacity duration-500 ${done ? "opacity-0 delay-1000" : "opacity-100"}`}
+      className={`flex h-4 min-w-0 flex-1 items-center gap-3 transition-opacity duration-500 ${done ? "opacity-0 delay-1000" : "opacity-100"}`}
     >
       <div
         data-testid="progress-bar"

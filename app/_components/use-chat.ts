@@ -21,6 +21,7 @@ import type {
   TurnMode,
 } from "@/lib/protocol";
 import { newClientId } from "./client-id";
+import { useBranchActions } from "./use-branch-actions";
 import { useFrameReducer } from "./use-frame-reducer";
 
 const CANCEL_TIMEOUT_MS = 20_000;
@@ -85,6 +86,8 @@ export function useChat({
     link.current = current;
     return current.open();
   }, [dispatch]);
+  const branches = useBranchActions(link, dispatch);
+  const { clearActionError } = branches;
 
   const deliver = useCallback((message: OutgoingMessage) => {
     void link.current?.deliver(message);
@@ -98,6 +101,7 @@ export function useChat({
       attachments: Attachment[] = [],
     ) => {
       const clientMessageId = newClientId();
+      clearActionError();
       if (attachments.length > 0) sentFiles.current.set(clientMessageId, attachments);
       dispatch({
         type: "local_send",
@@ -110,7 +114,7 @@ export function useChat({
       });
       deliver({ clientMessageId, text, agentIds, mode, attachmentIds: attachments.map((file) => file.id) });
     },
-    [deliver, dispatch],
+    [deliver, dispatch, clearActionError],
   );
 
   /** A failed send goes again with the same clientMessageId, so the server never runs it twice. */
@@ -177,7 +181,19 @@ export function useChat({
     [],
   );
 
-  return { state, joinError, refusal, send, resend, retryRun, stop, stopRun, remove, answerApproval };
+  return {
+    state,
+    joinError,
+    refusal,
+    send,
+    resend,
+    retryRun,
+    stop,
+    stopRun,
+    remove,
+    answerApproval,
+    ...branches,
+  };
 }
 
 export type ChatController = ReturnType<typeof useChat>;

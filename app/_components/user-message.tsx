@@ -1,9 +1,13 @@
 "use client";
 
-import { memo } from "react";
+import { memo, useContext, useState } from "react";
 import type { UserEntry } from "@/lib/client/state";
 import { MessageAttachments } from "./attachments";
+import { BranchSwitcher } from "./branch-switcher";
+import { OwnerActionsContext } from "./chat-context";
 import { ErrorBanner } from "./error-banner";
+import { Icon } from "./icon";
+import { MessageEditor } from "./message-editor";
 
 type UserProps = {
   entry: UserEntry;
@@ -23,6 +27,10 @@ export const UserMessage = memo(function UserMessage({
   onRemove,
   shareId,
 }: UserProps) {
+  const { edit } = useContext(OwnerActionsContext);
+  const [editing, setEditing] = useState(false);
+  // Stored and placed in the tree: only then has it a branch to stand beside.
+  const editable = edit && entry.id !== null && entry.sendState === "sent" && entry.parentId !== undefined;
   return (
     <div
       data-testid="message"
@@ -30,12 +38,22 @@ export const UserMessage = memo(function UserMessage({
       data-message-id={entry.id ?? undefined}
       data-client-message-id={entry.clientMessageId ?? undefined}
       data-send-state={entry.sendState}
-      className="flex flex-col items-end"
+      className="group flex flex-col items-end"
     >
       {entry.attachments?.length ? (
         <MessageAttachments attachments={entry.attachments} shareId={shareId} />
       ) : null}
-      {entry.text.trim() ? (
+      {editing && editable ? (
+        <MessageEditor
+          initialText={entry.text}
+          hasFiles={(entry.attachments?.length ?? 0) > 0}
+          onCancel={() => setEditing(false)}
+          onSave={(text) => {
+            setEditing(false);
+            if (entry.id) edit(entry.id, text);
+          }}
+        />
+      ) : entry.text.trim() ? (
         <div
           className={`max-w-[85%] whitespace-pre-wrap break-words rounded-2xl rounded-br-md bg-indigo-600 px-4 py-2.5 text-[15px] leading-relaxed text-white shadow-sm dark:bg-indigo-500 ${
             entry.sendState === "pending" ? "opacity-80" : ""
@@ -44,6 +62,23 @@ export const UserMessage = memo(function UserMessage({
           {entry.text}
         </div>
       ) : null}
+      {editing ? null : (
+        <div className="mt-1 flex items-center gap-1 empty:hidden">
+          {editable ? (
+            <button
+              type="button"
+              data-testid="edit-message"
+              aria-label="Edit message"
+              title="Edit and ask again"
+              onClick={() => setEditing(true)}
+              className="inline-flex size-6 items-center justify-center rounded-md text-zinc-500 transition-opacity hover:bg-zinc-100 hover:text-zinc-800 focus-visible:opacity-100 focus-visible:outline-2 focus-visible:outline-indigo-500 pointer-fine:opacity-0 pointer-fine:group-hover:opacity-100 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+            >
+              <Icon name="pencil" className="size-3.5" />
+            </button>
+          ) : null}
+          <BranchSwitcher entryKey={entry.key} />
+        </div>
+      )}
       {queued && entry.id ? (
         <p
           data-testid="queued-message"

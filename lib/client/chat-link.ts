@@ -4,32 +4,23 @@ import type {
   ApproveToolCallPayload,
   ErrorInfo,
   JoinConversationPayload,
-  SendMessagePayload,
   SendMessageResult,
+  SwitchBranchResult,
   TurnMode,
 } from "../protocol";
 import { serverEvents } from "../protocol/events";
 import { ConversationSync } from "./conversation-sync";
+import {
+  type ChatLinkTiming,
+  defaultTiming,
+  sendUntilAcknowledged,
+  type TimedSocket,
+  timeoutError,
+} from "./delivery";
 import type { ChatSocket } from "./socket";
 import type { ChatAction, ServerEvent } from "./types";
 
-export type ChatLinkTiming = {
-  /** Longest wait for a join's acknowledgement. */
-  joinTimeoutMs: number;
-  /** Longest wait for one send attempt's acknowledgement before the message goes again. */
-  ackTimeoutMs: number;
-  /** Past this without an acknowledgement the send is reported failed, for the user to retry. */
-  sendGiveUpMs: number;
-  /** Pause before sending again to a server that is restarting. */
-  unavailableRetryMs: number;
-};
-
-const defaultTiming: ChatLinkTiming = {
-  joinTimeoutMs: 15_000,
-  ackTimeoutMs: 8_000,
-  sendGiveUpMs: 45_000,
-  unavailableRetryMs: 1_000,
-};
+export type { ChatLinkTiming } from "./delivery";
 
 export type ChatLinkOptions = {
   socket: ChatSocket;
@@ -61,15 +52,13 @@ export type OutgoingMessage = {
 /** Which call the owner answers, and how. */
 export type ToolCallAnswer = Omit<ApproveToolCallPayload, "conversationId">;
 
-const timeoutError: ErrorInfo = {
-  code: "timeout",
-  message: "The server did not answer in time. Check your connection and try again.",
-};
+/** New words for a stored user message: a new branch beside it. */
+export type OutgoingEdit = { clientMessageId: string; messageId: string; text: string };
+
+const noConversation: ErrorInfo = { code: "not_found:conversation", message: "No conversation." };
 
 const isServerEvent = (name: string): name is ServerEvent["name"] =>
   (serverEvents as readonly string[]).includes(name);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The browser's side of one conversation over Socket.IO, free of React so the
@@ -160,14 +149,17 @@ export class ChatLink {
         settle = resolve;
       });
     }
-    const { ack, attempts } = await this.sendUntilAcknowledged({
+    const payload = {
       ...(conversationId ? { conversationId } : {}),
       ...(message.agentIds ? { agentIds: message.agentIds } : {}),
       ...(message.mode === "parallel" ? { mode: message.mode } : {}),
       ...(message.attachmentIds?.length ? { attachmentIds: message.attachmentIds } : {}),
       text: message.text,
       clientMessageId: message.clientMessageId,
-    });
+    };
+    const { ack, attempts } = await this.untilAcknowledged((socket) =>
+      socket.emitWithAck("send_message", payload),
+    );
     const { clientMessageId } = message;
     if (!ack?.ok) {
       const { onRefused } = this.options;
@@ -188,51 +180,87 @@ export class ChatLink {
       this.target = { conversationId: ack.conversationId };
       this.options.onConversationCreated?.(ack.conversationId);
     }
-    this.options.onSent?.(ack.conversationId);
-    // While the acknowledgement was lost, so may have been the run's first events.
-    if (attempts > 1) this.join();
+    this.acknowledged(ack.conversationId, attempts);
   }
 
-  /** The owner's answer to a tool call waiting for approval; a lost acknowledgement reads as a timeout. */
-  async answerApproval(answer: ToolCallAnswer): Promise<Ack> {
+  /**
+   * Sends an edit until it is acknowledged (the same clientMessageId each
+   * time), then reports it to the reducer like a send; one the server did not
+   * take is withdrawn, and its refusal returned for the user to see.
+   */
+  async deliverEdit(edit: OutgoingEdit): Promise<ErrorInfo | null> {
+    const { dispatch } = this.options;
+    const { clientMessageId } = edit;
+    const conversationId = this.conversationId();
+    if (!conversationId) {
+      dispatch({ type: "send_withdrawn", clientMessageId });
+      return noConversation;
+    }
+    const { ack, attempts } = await this.untilAcknowledged((socket) =>
+      socket.emitWithAck("edit_message", { conversationId, ...edit }),
+    );
+    if (!ack?.ok) {
+      dispatch({ type: "send_withdrawn", clientMessageId });
+      return ack?.ok === false ? ack.error : timeoutError;
+    }
+    dispatch({ type: "send_acked", clientMessageId, result: ack });
+    this.acknowledged(ack.conversationId, attempts);
+    return null;
+  }
+
+  /** Asks for a new answer beside a finished one, by the same agent or `agentId`; returns a refusal, if any. */
+  async regenerate(messageId: string, agentId: string | undefined, clientMessageId: string) {
+    const conversationId = this.conversationId();
+    if (!conversationId) return noConversation;
+    const payload = { conversationId, messageId, clientMessageId, ...(agentId ? { agentId } : {}) };
+    const { ack, attempts } = await this.untilAcknowledged((socket) =>
+      socket.emitWithAck("regenerate", payload),
+    );
+    if (!ack?.ok) return ack?.ok === false ? ack.error : timeoutError;
+    this.options.dispatch({ type: "regenerate_acked", messageId, result: ack });
+    this.acknowledged(ack.conversationId, attempts);
+    return null;
+  }
+
+  /** Makes the branch through this message the active one, for every viewer. */
+  switchBranch(messageId: string): Promise<Ack<SwitchBranchResult>> {
+    return this.askOnce((socket, conversationId) =>
+      socket.emitWithAck("switch_branch", { conversationId, messageId }),
+    );
+  }
+
+  /** The owner's answer to a tool call waiting for approval. */
+  answerApproval(answer: ToolCallAnswer): Promise<Ack> {
+    return this.askOnce((socket, conversationId) =>
+      socket.emitWithAck("approve_tool_call", { conversationId, ...answer }),
+    );
+  }
+
+  /** One request of the owner's, sent once: a lost acknowledgement reads as a timeout. */
+  private async askOnce<T extends object>(
+    ask: (socket: TimedSocket, conversationId: string) => Promise<Ack<T>>,
+  ): Promise<Ack<T>> {
     const conversationId = this.conversationId() ?? this.joinedId;
-    if (!conversationId)
-      return { ok: false, error: { code: "not_found:conversation", message: "No conversation." } };
+    if (!conversationId) return { ok: false, error: noConversation };
     try {
-      return await this.options.socket
-        .timeout(this.timing.ackTimeoutMs)
-        .emitWithAck("approve_tool_call", { conversationId, ...answer });
+      return await ask(this.options.socket.timeout(this.timing.ackTimeoutMs), conversationId);
     } catch {
       return { ok: false, error: timeoutError };
     }
   }
 
-  private conversationId(): string | null {
-    return this.target && "conversationId" in this.target ? this.target.conversationId : null;
+  /** A message was taken: the conversation list may have changed. */
+  private acknowledged(conversationId: string, attempts: number): void {
+    this.options.onSent?.(conversationId);
+    // While the acknowledgement was lost, so may have been the run's first events.
+    if (attempts > 1) this.join();
   }
 
-  /**
-   * Sends until an acknowledgement arrives. A lost one (a timeout, or the
-   * connection dropping after the message left) sends again at once; while
-   * offline, Socket.IO holds the message until it reconnects.
-   */
-  private async sendUntilAcknowledged(
-    payload: SendMessagePayload,
-  ): Promise<{ ack: Ack<SendMessageResult> | null; attempts: number }> {
-    const { socket } = this.options;
-    const deadline = Date.now() + this.timing.sendGiveUpMs;
-    for (let attempts = 1; ; attempts += 1) {
-      const left = deadline - Date.now();
-      try {
-        const ack = await socket
-          .timeout(Math.max(1, Math.min(this.timing.ackTimeoutMs, left)))
-          .emitWithAck("send_message", payload);
-        const restarting = !ack.ok && ack.error.code.startsWith("unavailable:");
-        if (!restarting || left <= this.timing.unavailableRetryMs) return { ack, attempts };
-        await sleep(this.timing.unavailableRetryMs);
-      } catch {
-        if (Date.now() >= deadline) return { ack: null, attempts };
-      }
-    }
+  private untilAcknowledged(send: (socket: TimedSocket) => Promise<Ack<SendMessageResult>>) {
+    return sendUntilAcknowledged(this.options.socket, this.timing, send);
+  }
+
+  private conversationId(): string | null {
+    return this.target && "conversationId" in this.target ? this.target.conversationId : null;
   }
 }

@@ -1,3 +1,5 @@
+import type { AnswerCreatedEvent } from "../protocol";
+import { nameOf, userKeyOf } from "./lookup";
 import {
   type AssistantEntry,
   applyComplete,
@@ -11,15 +13,14 @@ import {
 import { applyReasoning, applyToolEvent, applyUpdate } from "./sequence";
 import type { ChatState, ServerEvent, UserEntry } from "./types";
 
-const nameOf = (state: ChatState, agentId: string) => state.agentNames[agentId] ?? agentId;
-
 /** One room event; events of other conversations are ignored. */
 export function applyServerEvent(state: ChatState, event: ServerEvent): ChatState {
   if (event.payload.conversationId !== state.conversationId) return state;
   switch (event.name) {
     case "message_created": {
       const { message } = event.payload;
-      if (state.entries.some((entry) => entry.kind === "user" && entry.id === message.id)) return state;
+      const at = state.entries.findIndex((entry) => entry.kind === "user" && entry.id === message.id);
+      if (at >= 0) return place(state, at, message.parentId);
       const entry: UserEntry = {
         kind: "user",
         key: message.id,
@@ -31,6 +32,7 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
         sendError: null,
         agentIds: null,
         ...(message.attachments && { attachments: message.attachments }),
+        ...(message.parentId !== undefined && { parentId: message.parentId }),
       };
       return { ...state, entries: [...state.entries, entry] };
     }
@@ -73,12 +75,11 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): ChatStat
       // What was shown goes with the access, as it would on reloading the page.
       return { ...state, entries: [], unavailable: event.payload.reason };
     case "answer_created":
+      return placeAnswer(state, event.payload.message);
     case "branch_switched":
-      return state;
-    case "message_removed": {
-      const removed = new Set(event.payload.messageIds);
-      return { ...state, entries: state.entries.filter((entry) => !(entry.id && removed.has(entry.id))) };
-    }
+      return { ...state, activeLeafId: event.payload.activeLeafId };
+    case "message_removed":
+      return remove(state, new Set(event.payload.messageIds));
   }
 }
 
@@ -105,4 +106,50 @@ function updateRun(
   const entries = [...state.entries];
   entries[at] = next;
   return { ...state, entries };
+}
+
+/** Gives a message its place in the tree, once the server has said where. */
+function place(state: ChatState, at: number, parentId: string | null | undefined): ChatState {
+  const entry = state.entries[at];
+  if (!entry || parentId === undefined || entry.parentId === parentId) return state;
+  return { ...state, entries: state.entries.with(at, { ...entry, parentId }) };
+}
+
+/** A queued answer in its place: new, or one this tab knew from the send's ack or from its run's events. */
+function placeAnswer(state: ChatState, message: AnswerCreatedEvent["message"]): ChatState {
+  const replyTo = userKeyOf(state.entries, message.replyToId);
+  const at = state.entries.findIndex((entry) => entry.kind === "assistant" && entry.id === message.id);
+  const known = state.entries[at];
+  if (known?.kind === "assistant") {
+    const next = { ...known, parentId: message.parentId, replyTo: known.replyTo ?? replyTo };
+    return { ...state, entries: state.entries.with(at, next) };
+  }
+  const run = newRun({
+    id: message.id,
+    agentId: message.agentId,
+    agentName: nameOf(state, message.agentId),
+    replyTo,
+    parentId: message.parentId,
+  });
+  return { ...state, entries: [...state.entries, run] };
+}
+
+/**
+ * Takes messages out as the server does: what followed them on their branch
+ * now follows the message before them, which also becomes the leaf if the leaf went.
+ */
+function remove(state: ChatState, removed: ReadonlySet<string>): ChatState {
+  const gone = state.entries.filter((entry) => entry.id && removed.has(entry.id));
+  const anchor =
+    gone.find((entry) => entry.parentId !== undefined && !(entry.parentId && removed.has(entry.parentId)))
+      ?.parentId ?? null;
+  const moved = (parentId: string | null | undefined) =>
+    parentId && removed.has(parentId) ? anchor : parentId;
+  return {
+    ...state,
+    entries: state.entries
+      .filter((entry) => !gone.includes(entry))
+      .map((entry) => (moved(entry.parentId) === entry.parentId ? entry : { ...entry, parentId: anchor })),
+    activeLeafId: moved(state.activeLeafId),
+  };
 }

@@ -71,6 +71,8 @@ export type AssistantEntry = {
   live: boolean;
   /** Key of the user message this answers, when known. */
   replyTo: string | null;
+  /** The message before it on its branch; undefined until the server has placed it. */
+  parentId?: string | null;
   /** For an answer another agent asked for (`ask_agent`): the asking answer and its call; shown inside it. */
   parent: RunParentRef | null;
 };
@@ -94,6 +96,7 @@ export function newRun(init: {
   replyTo?: string | null;
   phase?: RunPhase;
   parent?: RunParentRef | null;
+  parentId?: string | null;
 }): AssistantEntry {
   return {
     kind: "assistant",
@@ -122,6 +125,7 @@ export function newRun(init: {
     live: false,
     replyTo: init.replyTo ?? null,
     parent: init.parent ?? null,
+    ...(init.parentId !== undefined && { parentId: init.parentId }),
   };
 }
 

@@ -1,5 +1,8 @@
 import type { JoinConversationResult, SendMessageResult } from "../protocol";
+import { entriesShown, leafThrough } from "./branches";
+import { applyLocalEdit, applyRegenerated, withdraw } from "./edits";
 import { applyServerEvent } from "./events";
+import { nameOf } from "./lookup";
 import { type AssistantEntry, isTerminal, newRun, type RunPhase } from "./run";
 import { applySnapshot } from "./snapshot";
 import type { ChatAction, ChatEntry, ChatState, UserEntry } from "./types";
@@ -17,6 +20,7 @@ export function initialChatState(input: {
     entries: [],
     agentNames: input.agentNames,
     unavailable: null,
+    activeLeafId: undefined,
   };
   return input.snapshot ? chatReducer(empty, { type: "snapshot", snapshot: input.snapshot }) : empty;
 }
@@ -56,13 +60,13 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         sendError: action.error,
       }));
     case "send_withdrawn":
-      return {
-        ...state,
-        entries: state.entries.filter(
-          (entry) =>
-            !(entry.kind === "user" && entry.clientMessageId === action.clientMessageId && !entry.id),
-        ),
-      };
+      return withdraw(state, action.clientMessageId);
+    case "local_edit":
+      return applyLocalEdit(state, action);
+    case "regenerate_acked":
+      return applyRegenerated(state, action.messageId, action.result);
+    case "branch_chosen":
+      return { ...state, activeLeafId: leafThrough(state.entries, action.messageId) };
     case "send_retried":
       return mapUser(state, action.clientMessageId, (entry) => ({
         ...entry,
@@ -81,10 +85,6 @@ function mapUser(state: ChatState, clientMessageId: string, change: (entry: User
   };
 }
 
-function nameOf(state: ChatState, agentId: string): string {
-  return state.agentNames[agentId] ?? agentId;
-}
-
 /* ---------- send acknowledgement ---------- */
 
 function applyAck(state: ChatState, clientMessageId: string, result: SendMessageResult): ChatState {
@@ -94,6 +94,7 @@ function applyAck(state: ChatState, clientMessageId: string, result: SendMessage
   );
   const existing = entries.findIndex((entry) => entry.kind === "user" && entry.id === result.userMessageId);
   let userKey: string;
+  const mineKey = mine >= 0 ? entries[mine]?.key : undefined;
   if (mine >= 0 && existing >= 0 && mine !== existing) {
     // The server's copy got here first; keep one bubble.
     userKey = (entries[existing] as UserEntry).key;
@@ -110,7 +111,6 @@ function applyAck(state: ChatState, clientMessageId: string, result: SendMessage
 
   const asker = entries.find((entry) => entry.key === userKey) as UserEntry | undefined;
   const inTurn = asker?.mode !== "parallel";
-  (entries.find((entry) => entry.key === userKey) as UserEntry | undefined)?.mode !== "parallel";
   for (const [index, ref] of result.runs.entries()) {
     const at = entries.findIndex((entry) => entry.kind === "assistant" && entry.id === ref.messageId);
     if (at >= 0) {
@@ -133,7 +133,10 @@ function applyAck(state: ChatState, clientMessageId: string, result: SendMessage
       };
     entries = insertAfterGroup(entries, userKey, run);
   }
-  return { ...state, conversationId: state.conversationId ?? result.conversationId, entries };
+  // An edit shown as the leaf by its key goes on being the leaf under its id.
+  const activeLeafId =
+    mineKey !== undefined && state.activeLeafId === mineKey ? result.userMessageId : state.activeLeafId;
+  return { ...state, conversationId: state.conversationId ?? result.conversationId, entries, activeLeafId };
 }
 
 /** Places an answer after its question and any answers to it already shown. */
@@ -157,15 +160,25 @@ export function activeRuns(state: ChatState): AssistantEntry[] {
   );
 }
 
-/** The question an answer replies to: the recorded one, else the nearest user message above it. */
+/**
+ * What the list shows, in order: the active branch, and whatever the server
+ * has not placed in the tree yet. Runs of other branches are still kept (and
+ * updated) in `entries`, so switching to them shows them as they are.
+ */
+export function visibleEntries(state: ChatState): ChatEntry[] {
+  return entriesShown(state.entries, state.activeLeafId);
+}
+
+/** The question an answer replies to: the recorded one, else the nearest user message above it on its branch. */
 export function promptFor(state: ChatState, run: AssistantEntry): UserEntry | null {
-  const at = state.entries.indexOf(run);
   if (run.replyTo) {
     const recorded = state.entries.find((entry) => entry.key === run.replyTo);
     if (recorded?.kind === "user") return recorded;
   }
-  for (let i = at - 1; i >= 0; i -= 1) {
-    const entry = state.entries[i];
+  const shown = visibleEntries(state);
+  const list = shown.includes(run) ? shown : state.entries;
+  for (let i = list.indexOf(run) - 1; i >= 0; i -= 1) {
+    const entry = list[i];
     if (entry?.kind === "user") return entry;
   }
   return null;

@@ -26,6 +26,10 @@ export type UserEntry = {
   mode?: TurnMode;
   /** The files it carries, in order; absent when none. */
   attachments?: Attachment[];
+  /** The message before it on its branch (null: the first); undefined until the server has placed it. */
+  parentId?: string | null;
+  /** For an edit made in this tab: the message it stands beside, and the leaf shown before it. */
+  editOf?: { messageId: string; leafBefore: string | null | undefined };
 };
 
 export type ChatEntry = UserEntry | AssistantEntry;
@@ -38,6 +42,11 @@ export type ChatState = {
   agentNames: Record<string, string>;
   /** Set when the server took this tab out of the conversation; from then on nothing more is applied. */
   unavailable: UnavailableReason | null;
+  /**
+   * Where the shown branch ends: a message id, or the key of an edit this tab
+   * has not had stored yet; null while there is none, undefined while not known.
+   */
+  activeLeafId: string | null | undefined;
 };
 
 export type ServerEvent = {
@@ -56,8 +65,18 @@ export type ChatAction =
       attachments?: Attachment[];
       createdAt: string;
     }
+  /** A new branch beside a user message, shown in its place at once, until the server stores it. */
+  | { type: "local_edit"; clientMessageId: string; messageId: string; text: string; createdAt: string }
+  /** An edit is acknowledged like a send. */
   | { type: "send_acked"; clientMessageId: string; result: SendMessageResult }
+  /** The server took a new answer beside `messageId`: it is shown in that answer's place. */
+  | { type: "regenerate_acked"; messageId: string; result: SendMessageResult }
+  /** The owner chose the branch through this message (the server is told; its branch_switched settles it). */
+  | { type: "branch_chosen"; messageId: string }
   | { type: "send_failed"; clientMessageId: string; error: ErrorInfo }
-  /** Refused before it was stored (over a limit): it goes back to the composer, not into the list. */
+  /**
+   * Refused before it was stored (over a limit, or an edit that failed): it
+   * leaves the list; an edit gives the branch it replaced back.
+   */
   | { type: "send_withdrawn"; clientMessageId: string }
   | { type: "send_retried"; clientMessageId: string };

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { type Browser, expect, type Locator, type Page, type TestInfo } from "@playwright/test";
 import type { Conversation } from "@/lib/protocol";
 import { own, sampleToolSteps, ToolCard, type ToolSample } from "./tool-card";
@@ -96,6 +97,28 @@ export class ChatPage {
   }
 
   /**
+   * Answers the next edit_message this page sends with this refusal, in the
+   * server's place (the server never hears of it); later ones pass untouched.
+   * Call before the page connects.
+   */
+  async refuseNextEdit(error: { code: string; message: string }): Promise<void> {
+    let armed = true;
+    await this.page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        const id = /^42(\d+)\["edit_message"/.exec(String(message))?.[1];
+        if (armed && id) {
+          armed = false;
+          ws.send(`43${id}${JSON.stringify([{ ok: false, error }])}`);
+          return;
+        }
+        server.send(message);
+      });
+      server.onMessage((message) => ws.send(message));
+    });
+  }
+
+  /**
    * Delivers every tool result (and tool error) event `ms` late, as a slow
    * tool would, so the card's running state can be seen; later events come on
    * time and wait in the page for the gap to fill. Call before the page connects.
@@ -161,16 +184,69 @@ export class ChatPage {
     return new AnswerCard(this.answers().last());
   }
 
+  /** Opens a user message's editor, puts these words in it and saves them with Enter. */
+  async editMessage(message: Locator, text: string): Promise<void> {
+    await message.getByTestId("edit-message").click();
+    const input = message.getByTestId("edit-input");
+    await expect(input).toBeFocused();
+    await input.fill(text);
+    await input.press("Enter");
+  }
+
+  /** Has an answer given again: by the same agent, or by the one named, from the menu. */
+  async regenerate(answer: AnswerCard, agentId?: string): Promise<void> {
+    if (!agentId) {
+      await answer.regenerateButton.click();
+      return;
+    }
+    await answer.regenerateMenu.click();
+    await this.page.locator(`[data-testid="regenerate-agent"][data-agent-id="${agentId}"]`).click();
+  }
+
+  /** The file an item of the export menu downloads: its name and its text. */
+  async exported(testId: string): Promise<{ name: string; text: string }> {
+    await this.page.getByTestId("export-button").click();
+    const [download] = await Promise.all([
+      this.page.waitForEvent("download"),
+      this.page.getByTestId(testId).click(),
+    ]);
+    return { name: download.suggestedFilename(), text: readFileSync(await download.path(), "utf8") };
+  }
+
   async screenshot(testInfo: TestInfo, name: string): Promise<void> {
     const path = testInfo.outputPath(`${name}.png`);
     await this.page.screenshot({ path, fullPage: false });
     await testInfo.attach(name, { path, contentType: "image/png" });
+  }
+
+  /** The screen as it is, light and then dark (`name` and `name-dark`); light again afterwards. */
+  async screenshotBothThemes(testInfo: TestInfo, name: string): Promise<void> {
+    await this.screenshot(testInfo, name);
+    await this.page.emulateMedia({ colorScheme: "dark" });
+    await this.screenshot(testInfo, `${name}-dark`);
+    await this.page.emulateMedia({ colorScheme: "light" });
   }
 }
 
 const TOP_LEVEL_ANSWER = '[data-testid="message"][data-role="assistant"]:not([data-parent-message-id])';
 
 export type ReasoningSample = { text: string; header: string; status: string; spinner: boolean };
+
+/** "2 / 3" with previous and next, on a message that has siblings. */
+export class BranchSwitcher {
+  readonly root: Locator;
+  readonly position: Locator;
+  readonly previous: Locator;
+  readonly next: Locator;
+
+  /** The switcher of this message, not of an answer shown inside it. */
+  constructor(message: Locator) {
+    this.root = own(message, "branch-switcher");
+    this.position = this.root.getByTestId("branch-position");
+    this.previous = this.root.getByTestId("branch-prev");
+    this.next = this.root.getByTestId("branch-next");
+  }
+}
 
 export class AnswerCard {
   readonly thinking: Locator;
@@ -190,6 +266,11 @@ export class AnswerCard {
   readonly nestedAnswers: Locator;
   /** Stops this answer alone (on an answer another agent asked for). */
   readonly stopButton: Locator;
+  /** The other answers to the same question, one step either way. */
+  readonly switcher: BranchSwitcher;
+  /** Asks the same agent again; the menu beside it asks another. */
+  readonly regenerateButton: Locator;
+  readonly regenerateMenu: Locator;
 
   // Its own elements only, never those of an answer shown inside it.
   constructor(readonly root: Locator) {
@@ -205,6 +286,9 @@ export class AnswerCard {
     this.toolCalls = own(root, "tool-call");
     this.nestedAnswers = root.locator('[data-testid="message"][data-parent-message-id]');
     this.stopButton = own(root, "stop-run");
+    this.switcher = new BranchSwitcher(root);
+    this.regenerateButton = own(root, "regenerate-button");
+    this.regenerateMenu = own(root, "regenerate-menu");
   }
 
   /** The card of a tool call, by the tool's name (the first such call, or the nth). */
