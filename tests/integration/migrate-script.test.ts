@@ -1,5 +1,10 @@
 import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate as migrateWith } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../helpers/postgres";
@@ -50,6 +55,51 @@ describe("scripts/migrate.ts (the migration Job)", () => {
       expect(again.rows[0]?.count).toBe(applied.rows[0]?.count);
     } finally {
       await client.end();
+    }
+  });
+
+  it("places the messages of conversations stored before branches in one branch each", async () => {
+    const older = await createTestDatabase();
+    // The schema as it stood before migration 0005: the same migrations, the journal cut there.
+    const folder = mkdtempSync(join(tmpdir(), "migrations-"));
+    cpSync(join(root, "lib/db/migrations"), folder, { recursive: true });
+    const journalPath = join(folder, "meta/_journal.json");
+    const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Array<{ tag: string }> };
+    const cut = journal.entries.findIndex((entry) => entry.tag === "0005_branches");
+    expect(cut).toBeGreaterThan(0);
+    writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
+    const client = new pg.Client({ connectionString: older.url });
+    await client.connect();
+    try {
+      await migrateWith(drizzle(client), { migrationsFolder: folder });
+      await client.query(`
+        insert into users(id) values ('u');
+        insert into conversations(id, owner_id, title) values ('c1', 'u', 't'), ('c2', 'u', 't'), ('c3', 'u', 'empty');
+        insert into messages(id, conversation_id, role, status) values ('q1', 'c1', 'user', 'complete'), ('a1', 'c1', 'assistant', 'complete');
+        insert into messages(id, conversation_id, role, status, parent_message_id) values ('n1', 'c1', 'assistant', 'complete', 'a1');
+        insert into messages(id, conversation_id, role, status) values ('b1', 'c1', 'assistant', 'complete'), ('q2', 'c1', 'user', 'complete'), ('x1', 'c2', 'user', 'complete');
+      `);
+      await migrate({ DATABASE_URL: older.url });
+      const parents = await client.query("select id, parent_id from messages order by position");
+      expect(parents.rows.map((row) => [row.id, row.parent_id])).toEqual([
+        ["q1", null],
+        ["a1", "q1"],
+        // An answer asked for inside another is not on a branch.
+        ["n1", null],
+        ["b1", "a1"],
+        ["q2", "b1"],
+        ["x1", null],
+      ]);
+      const leaves = await client.query("select id, active_leaf_id from conversations order by id");
+      expect(leaves.rows.map((row) => [row.id, row.active_leaf_id])).toEqual([
+        ["c1", "q2"],
+        ["c2", "x1"],
+        ["c3", null],
+      ]);
+    } finally {
+      await client.end();
+      await older.drop();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 
