@@ -3,6 +3,7 @@ import { createClient } from "redis";
 import { displayUrl } from "../llm/gateway";
 import type { Logger } from "../logger";
 import { RECOVERY_MAX_EVENTS } from "./recovery-adapter";
+import { RecoveryGap, recoveryGaps } from "./recovery-gap";
 import type { RealtimeServer } from "./types";
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -87,6 +88,27 @@ export async function connectRedisAdapter(options: RedisAdapterOptions): Promise
   // Socket.IO calls this with `new`, so it must be a function, not an arrow.
   const adapter: typeof createNamespaceAdapter = function namespaceAdapterFor(nsp) {
     const namespaceAdapter = createNamespaceAdapter(nsp);
+    // Every broadcast this node delivers, its own and the other replicas', gets its stream offset here first.
+    const gap = new RecoveryGap(nsp);
+    recoveryGaps.set(namespaceAdapter, gap);
+    const withOffset = Reflect.get(namespaceAdapter, "addOffsetIfNecessary") as (
+      packet: { data: unknown[] },
+      opts: { rooms: Set<string>; except?: Set<string> },
+      offset: string,
+    ) => void;
+    Reflect.set(
+      namespaceAdapter,
+      "addOffsetIfNecessary",
+      function addOffset(
+        this: unknown,
+        packet: { data: unknown[] },
+        opts: { rooms: Set<string>; except?: Set<string> },
+        offset: string,
+      ) {
+        withOffset.call(this, packet, opts, offset);
+        gap.capture(packet.data, offset, opts);
+      },
+    );
     const persist = namespaceAdapter.persistSession.bind(namespaceAdapter);
     // The adapter does not wait for this write, so while Redis is away it would fail
     // unobserved. Without Redis a session cannot be kept: the client joins again instead.

@@ -4,6 +4,7 @@ import {
   type SocketData,
   type UnavailableReason,
 } from "../protocol/events";
+import { recoveryGaps } from "./recovery-gap";
 import type { RealtimeServer, RealtimeSocket } from "./types";
 
 type NamespaceAdapter = ReturnType<RealtimeServer["of"]>["adapter"];
@@ -79,9 +80,20 @@ async function withoutRevoked(session: Session, checkAccess: CheckAccess): Promi
 export function guardSessionRecovery(io: RealtimeServer, checkAccess: CheckAccess): void {
   const adapter = io.of("/").adapter;
   const restore = adapter.restoreSession.bind(adapter);
+  const gap = recoveryGaps.get(adapter);
   adapter.restoreSession = async (pid, offset) => {
+    const mark = gap?.mark() ?? 0;
     const session = await restore(pid, offset);
-    return session ? withoutRevoked(session, checkAccess) : session;
+    if (!session) return session;
+    // From here until the socket connects, broadcasts to its rooms would reach nobody: they are kept for it.
+    gap?.open(session, offset, mark);
+    const kept = await withoutRevoked(session, checkAccess);
+    const rooms = new Set(kept.rooms);
+    gap?.narrow(kept, (packet) => {
+      const conversationId = conversationOf(packet);
+      return conversationId === undefined || rooms.has(roomForConversation(conversationId));
+    });
+    return kept;
   };
 }
 
