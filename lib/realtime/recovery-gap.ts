@@ -1,7 +1,13 @@
 import type { Namespace } from "socket.io";
 import type { Session } from "socket.io-adapter";
 
-type Captured = { n: number; offset: string; data: unknown[]; rooms: Set<string>; except: Set<string> };
+type Captured = {
+  n: number;
+  offset: string;
+  data: unknown[];
+  rooms: ReadonlySet<string>;
+  except: ReadonlySet<string>;
+};
 type Pending = { rooms: Set<string>; after: string; mark: number; seen: Set<string>; packets: unknown[][] };
 
 /** Broadcasts remembered for a restore that resolves a moment after they went out. */
@@ -10,6 +16,8 @@ const RECENT_MAX = 2_048;
 const PENDING_MAX = 20_000;
 /** A restored socket that never connects (a refused middleware, a closed client) is forgotten after this. */
 const PENDING_TTL_MS = 30_000;
+
+const NO_ROOMS: ReadonlySet<string> = new Set();
 
 const STREAM_ID = /^(\d+)-(\d+)$/;
 
@@ -54,16 +62,17 @@ export class RecoveryGap {
   capture(data: unknown[], offset: unknown, opts: { rooms: Set<string>; except?: Set<string> }): void {
     if (typeof offset !== "string" || data.at(-1) !== offset) return;
     this.count += 1;
+    // Every token passes here: kept by reference (a broadcast's data and rooms are not changed once sent), nothing copied.
     const captured: Captured = {
       n: this.count,
       offset,
-      data: [...data],
-      rooms: new Set(opts.rooms),
-      except: new Set(opts.except ?? []),
+      data,
+      rooms: opts.rooms,
+      except: opts.except ?? NO_ROOMS,
     };
     this.recent.push(captured);
     if (this.recent.length > RECENT_MAX * 1.1) this.recent.splice(0, this.recent.length - RECENT_MAX);
-    for (const pending of this.pending.values()) this.keep(pending, captured);
+    if (this.pending.size > 0) for (const pending of this.pending.values()) this.keep(pending, captured);
   }
 
   /**
